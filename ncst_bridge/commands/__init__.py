@@ -1,0 +1,1 @@
+"""Sub-commands of `ncst`, one module per family; each has ``register(subparsers)``."""

@@ -1,0 +1,107 @@
+"""Core commands: ``ncst bake``, ``ncst apply`` (images here; video registers through video.py)
+and ``ncst fidelity``."""
+
+from __future__ import annotations
+
+import argparse
+import time
+from pathlib import Path
+
+from ncst_bridge.errors import NcstError
+from ncst_bridge.grade.lut import DEFAULT_SIZE
+from ncst_bridge.grade.params import GradeParams
+from ncst_bridge.io.atomic import atomic_dir
+from ncst_bridge.io.bundle import load_look, write_json, write_look_files
+from ncst_bridge.io.lut_formats import FORMATS
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("bake", help="write look.cube, look.cc, residual.cube and an OCIO config from params.json")
+    p.add_argument("params", metavar="PARAMS_JSON")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    p.add_argument("--size", "--lut-size", type=int, default=DEFAULT_SIZE, dest="size",
+                   help=f"3D LUT lattice size (default {DEFAULT_SIZE})")
+    p.add_argument("--formats", nargs="*", default=[], metavar="FMT",
+                   help=f"extra formats: {', '.join(FORMATS)}")
+    p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
+    p.set_defaults(func=cmd_bake)
+
+    p = sub.add_parser("apply", help="render a look onto an image or video (direct f_P, sharpness included)")
+    p.add_argument("look", metavar="LOOK", help="look bundle folder or its params.json")
+    p.add_argument("input", metavar="INPUT")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT")
+    p.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
+                   help="image output bit depth (default: 8; 16 for .png/.tif)")
+    p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    p.set_defaults(func=cmd_apply)
+
+    p = sub.add_parser("fidelity", help="ΔE2000 of each export of a bundle against the direct render")
+    p.add_argument("look", metavar="LOOK", help="look bundle folder (or its params.json)")
+    p.add_argument("--images", nargs="*", default=[], metavar="IMAGE",
+                   help="also measure on these images' pixels")
+    p.add_argument("--samples", type=int, default=100_000, help="random colours (default 100000)")
+    p.add_argument("--strict", action="store_true", help="exit 1 if any path misses the bar")
+    p.set_defaults(func=cmd_fidelity)
+
+
+def cmd_bake(args: argparse.Namespace) -> int:
+    params = GradeParams.load(args.params)
+    t0 = time.perf_counter()
+    with atomic_dir(args.output, force=args.force) as tmp:
+        exports = write_look_files(tmp, params, size=args.size, formats=args.formats,
+                                   extra={"provenance": {"tool": "ncst bake", "source": str(args.params)}})
+    print(f"wrote {args.output}: {', '.join(exports['files'])} ({time.perf_counter() - t0:.2f} s)")
+    _note_spatial(exports)
+    return 0
+
+
+def _note_spatial(exports: dict) -> None:
+    for name in exports["not_representable"]:
+        print(f"note: {name} is spatial: not representable in LUT/CDL/OCIO exports "
+              f"(ncst apply and the OFX plugin apply it)")
+
+
+def cmd_apply(args: argparse.Namespace) -> int:
+    from ncst_bridge.io.images import is_image_path, read_image, write_image
+
+    params = load_look(args.look)
+    src, dst = Path(args.input), Path(args.output)
+    if src.exists() and dst.exists() and src.resolve() == dst.resolve():
+        raise NcstError(f"{dst}: output is the input; choose another path")
+    if not is_image_path(src):
+        raise NcstError(f"{src}: not a supported image type (.png, .tif, .jpg, ...)")
+    from ncst_bridge.grade.grade import apply_grade_numpy
+
+    img = read_image(src)
+    write_image(dst, apply_grade_numpy(img, params), bit_depth=args.bit_depth, force=args.force)
+    print(f"wrote {dst}")
+    return 0
+
+
+def cmd_fidelity(args: argparse.Namespace) -> int:
+    from ncst_bridge import fidelity
+
+    folder = Path(args.look)
+    if folder.is_file():
+        folder = folder.parent
+    params = load_look(folder)
+    for need in ("look.cube", "look.cc", "residual.cube", "ocio/config.ocio"):
+        if not (folder / need).exists():
+            raise NcstError(f"{folder}: no {need}; make the bundle with ncst bake or ncst match")
+    if args.samples < 1:
+        raise NcstError("--samples must be at least 1")
+    pixels = fidelity.image_pixels(args.images) if args.images else None
+    colours = fidelity.sample_colours(args.samples, pixels=pixels)
+    report = fidelity.check_bundle(folder, params, colours)
+    obj = {"metric": "CIEDE2000 vs direct render, sRGB D65", "samples": int(len(colours)),
+           "images": [str(p) for p in args.images], "bar": fidelity.BAR, "paths": report}
+    write_json(folder / "fidelity.json", obj)
+    print(f"{'path':<24} {'mean':>8} {'p95':>8} {'p99':>8} {'max':>8}  bar")
+    for name, s in report.items():
+        print(f"{name:<24} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
+              f"{'pass' if s['passes_bar'] else 'MISS'}")
+    print(f"wrote {folder / 'fidelity.json'}")
+    if args.strict and not all(s["passes_bar"] for s in report.values()):
+        return 1
+    return 0
+

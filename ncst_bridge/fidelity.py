@@ -1,0 +1,106 @@
+"""Fidelity: how closely each export reproduces the direct render f_P, in CIEDE2000.
+
+Each path is run the way a host runs it (OCIO tetrahedral for the .cube, OCIO ASC-style CDL then the
+residual .cube, the config's look through a LookTransform) on a set of colours: uniform random
+colours, a grey ramp, the 8-bit cube's corners and edges, and optionally real photos' pixels.
+ΔE2000 is measured after decoding both results as sRGB (D65) to CIE Lab.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterable
+
+import colour
+import numpy as np
+import PyOpenColorIO as OCIO
+
+from ncst_bridge.grade.grade import ParamsLike, colour_grade_numpy
+from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group
+
+# The bar from the grading-core issue (ΔE2000 of an export against the direct render).
+BAR = {"mean": 0.05, "p99": 0.5, "max": 1.5}
+
+
+def sample_colours(n: int = 100_000, seed: int = 0, pixels: np.ndarray | None = None) -> np.ndarray:
+    """Uniform random colours + grey ramp + 8-bit edges of the cube (+ given pixels), float64."""
+    rng = np.random.default_rng(seed)
+    parts = [rng.random((n, 3))]
+    ramp = np.linspace(0.0, 1.0, 1024)
+    parts.append(np.repeat(ramp[:, None], 3, axis=1))
+    edge = np.linspace(0.0, 1.0, 256)
+    for axis in range(3):  # the 12 edges of the cube, where clamps bite
+        for a in (0.0, 1.0):
+            for b in (0.0, 1.0):
+                e = np.empty((256, 3))
+                others = [i for i in range(3) if i != axis]
+                e[:, axis] = edge
+                e[:, others[0]] = a
+                e[:, others[1]] = b
+                parts.append(e)
+    if pixels is not None:
+        parts.append(np.asarray(pixels, dtype=np.float64).reshape(-1, 3))
+    return np.concatenate(parts)
+
+
+def to_lab(rgb: np.ndarray) -> np.ndarray:
+    return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.clip(rgb, 0.0, 1.0)))
+
+
+def delta_e(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
+    return colour.delta_E(to_lab(reference), to_lab(test), method="CIE 2000")
+
+
+def summarise(d: np.ndarray) -> dict[str, float]:
+    return {"mean": float(d.mean()), "p95": float(np.percentile(d, 95)),
+            "p99": float(np.percentile(d, 99)), "max": float(d.max())}
+
+
+def passes(stats: dict[str, float], bar: dict[str, float] = BAR) -> bool:
+    return all(stats[k] <= v for k, v in bar.items())
+
+
+def _apply(proc: OCIO.Processor, rgb: np.ndarray) -> np.ndarray:
+    buf = np.ascontiguousarray(rgb, dtype=np.float32).copy()
+    exact_cpu_processor(proc).applyRGB(buf)
+    return buf.astype(np.float64)
+
+
+def export_paths(folder: Path) -> dict[str, OCIO.Processor]:
+    """The OCIO processors of a bundle's three export paths, as hosts apply them."""
+    folder = Path(folder).resolve()
+    raw = OCIO.Config.CreateRaw()
+    raw.setSearchPath(str(folder))
+    tet = OCIO.Interpolation.INTERP_TETRAHEDRAL
+    cfg = OCIO.Config.CreateFromFile(str(folder / "ocio" / "config.ocio"))
+    return {
+        "look.cube": raw.getProcessor(OCIO.FileTransform(src=str(folder / "look.cube"), interpolation=tet)),
+        "look.cc+residual.cube": raw.getProcessor(look_group(str(folder / "look.cc"),
+                                                             str(folder / "residual.cube"))),
+        "ocio look": cfg.getProcessor(OCIO.LookTransform(src=DISPLAY_SPACE, dst=DISPLAY_SPACE,
+                                                         looks="ncst")),
+    }
+
+
+def check_bundle(folder: str | Path, params: ParamsLike, colours: np.ndarray) -> dict[str, dict[str, float]]:
+    """ΔE2000 statistics of each export path of a bundle against the direct render."""
+    reference = colour_grade_numpy(colours, params)
+    out = {}
+    for name, proc in export_paths(Path(folder)).items():
+        stats = summarise(delta_e(reference, _apply(proc, colours)))
+        stats["passes_bar"] = passes(stats)
+        out[name] = stats
+    return out
+
+
+def image_pixels(paths: Iterable[str | Path], per_image: int = 50_000, seed: int = 0) -> np.ndarray:
+    """A random sample of pixels from images (for fidelity on real photos)."""
+    from ncst_bridge.io.images import read_image
+
+    rng = np.random.default_rng(seed)
+    parts = []
+    for p in paths:
+        px = read_image(p).reshape(-1, 3)
+        take = rng.choice(len(px), size=min(per_image, len(px)), replace=False)
+        parts.append(px[take])
+    return np.concatenate(parts) if parts else np.zeros((0, 3))

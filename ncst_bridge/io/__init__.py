@@ -1,0 +1,1 @@
+"""Files in and out: images, video, LUT and CDL files, OCIO configs, look bundles."""
