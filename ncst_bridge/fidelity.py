@@ -104,3 +104,30 @@ def image_pixels(paths: Iterable[str | Path], per_image: int = 50_000, seed: int
         take = rng.choice(len(px), size=min(per_image, len(px)), replace=False)
         parts.append(px[take])
     return np.concatenate(parts) if parts else np.zeros((0, 3))
+
+
+def survey(grades: Iterable, colours: np.ndarray, size: int = 33) -> list[dict[str, dict[str, float]]]:
+    """Bake each grade into a temporary bundle and measure every export path against f_P."""
+    import tempfile
+
+    from ncst_bridge.io.bundle import write_look_files
+
+    results = []
+    for params in grades:
+        with tempfile.TemporaryDirectory() as tmp:
+            write_look_files(Path(tmp), params, size=size)
+            results.append(check_bundle(tmp, params, colours))
+    return results
+
+
+def aggregate(results: list[dict[str, dict[str, float]]]) -> dict[str, dict[str, float]]:
+    """Per export path: pass rate of the bar, mean of the means, worst p99 and worst max."""
+    out = {}
+    for path in results[0]:
+        rows = [r[path] for r in results]
+        out[path] = {"grades": len(rows), "pass_rate": float(np.mean([r["passes_bar"] for r in rows])),
+                     "mean": float(np.mean([r["mean"] for r in rows])),
+                     "median_p99": float(np.median([r["p99"] for r in rows])),
+                     "worst_p99": float(max(r["p99"] for r in rows)),
+                     "worst_max": float(max(r["max"] for r in rows))}
+    return out

@@ -7,13 +7,20 @@ smaller than 8x8 are refused (no colour statistics to match), anything unreadabl
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
-import cv2
-import numpy as np
+os.environ.setdefault("OPENCV_LOG_LEVEL", "OFF")
+import cv2  # noqa: E402
+import numpy as np  # noqa: E402
 
-from ncst_bridge.errors import NcstError
-from ncst_bridge.io.atomic import atomic_file
+from ncst_bridge.errors import NcstError  # noqa: E402
+from ncst_bridge.io.atomic import atomic_file  # noqa: E402
+
+# Silent: decode problems become one-line NcstErrors, not OpenCV log lines on stderr.
+_cv_log = getattr(getattr(cv2, "utils", None), "logging", None)
+if _cv_log is not None:
+    _cv_log.setLogLevel(_cv_log.LOG_LEVEL_SILENT)
 
 MIN_SIDE = 8
 WRITE_EXTS = {".png": (8, 16), ".tif": (8, 16), ".tiff": (8, 16), ".jpg": (8,), ".jpeg": (8,)}
