@@ -49,11 +49,11 @@ def parse_rate(value, drop_flag=None):
         raise ValueError("no frame rate")
     text = str(value).strip()
     drop = False
-    if text.upper().endswith("DF"):
+    if text.upper().endswith("NDF"):
+        text = text[:-3].strip()
+    elif text.upper().endswith("DF"):
         drop = True
         text = text[:-2].strip()
-    elif text.upper().endswith("NDF"):
-        text = text[:-3].strip()
     try:
         fps = float(text)
     except ValueError:

@@ -175,9 +175,12 @@ def apply(session, info, target, bundle, reference, lut_root, now, extra=None, n
             if old:
                 warnings.append("node 1 already holds LUT %s; the CDL acts before it" % old)
             cdl = set_cdl_map(bundle.slope, bundle.offset, bundle.power, bundle.saturation, node_index=1)
-            if not ok(call(item, "SetCDL", cdl)):
-                raise BridgeError("SetCDL on node 1 failed (locked version, or a still/generator clip?)")
-            cdl_record = {"node": 1, "set_cdl": cdl}
+            if ok(call(item, "SetCDL", cdl)):
+                cdl_record = {"node": 1, "set_cdl": cdl}
+            else:  # refused on still and generator clips [observed]; a locked grade fails at SetLUT too
+                lut_name = "look.cube"
+                warnings.append("Resolve refused SetCDL on this clip (a still or generator?): the whole look "
+                                "went into node 2's LUT and the CDL was NOT applied")
             if count > 2:
                 warnings.append("nodes 3-%d of the copied grade still apply after the look" % count)
         else:
