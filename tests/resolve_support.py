@@ -26,7 +26,7 @@ LOOK = {"format": "ncst-look/1",
 def ncst(*args, env=None, cwd=None):
     """Run ``python -m ncst_bridge ARGS`` with the repo importable."""
     e = dict(os.environ if env is None else env)
-    e["PYTHONPATH"] = str(REPO)
+    e["PYTHONPATH"] = os.pathsep.join([str(REPO)] + ([env["PYTHONPATH"]] if env and env.get("PYTHONPATH") else []))
     return subprocess.run([sys.executable, "-m", "ncst_bridge", *args], capture_output=True, text=True,
                           env=e, cwd=cwd or REPO, timeout=300)
 
