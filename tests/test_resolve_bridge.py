@@ -220,6 +220,7 @@ def test_one_clip_two_nodes_cdl_strings_on_node_1_residual_on_node_2(tmp_path, b
     assert names.index("RefreshLUTList") < names.index("SetLUT")
     # page and playhead back where the user had them
     assert (w.page, w.timeline.playhead) == ("edit", w.timeline.start + 24)
+    assert not [c for c in w.calls if c[3] == "missing"]     # no GetCDL or other invented call
     calls = match_calls(tmp_path)
     assert len(calls) == 1 and calls[0][calls[0].index("--start-frame") + 1] == "10"
     assert calls[0][calls[0].index("--end-frame") + 1] == "57"
@@ -348,3 +349,12 @@ def test_too_old_resolve_is_refused(tmp_path, baked_bundle, env):
     w = fake_resolve.World(make_spec(tmp_path, version=[17, 4, 5, 1]))
     with pytest.raises(BridgeError, match="17.4.6"):
         run(w, tmp_path, baked_bundle)
+
+
+def test_playhead_is_restored_when_the_user_was_on_the_media_page(tmp_path, baked_bundle, env):
+    w = fake_resolve.World(make_spec(tmp_path, page="media", timeline={
+        "name": "T", "fps": "24", "start_tc": "01:00:00:00", "playhead": "01:00:05:02"}))
+    results, _ = run(w, tmp_path, baked_bundle, scope="track:1", keyframes=2)
+    assert [r["status"] for r in results] == ["ok", "ok", "ok"]
+    assert len(w.exported_frames) == 2                     # the generator's stills moved the playhead
+    assert (w.page, w.timeline.playhead) == ("media", w.timeline.start + 5 * 24 + 2)

@@ -62,17 +62,25 @@ class ViewState(object):
         self.page = call(session.resolve, "GetCurrentPage")
         if not self.page:
             raise BridgeError("Resolve is busy (a dialog or the Project Manager is open): close it and run again")
-        self.timecode = call(session.timeline, "GetCurrentTimecode")
+        self.timecode = None  # read on the first page with a viewer (Media/Fusion pages give none)
         self.moved = False
+        self._note_timecode()
+
+    def _note_timecode(self):
+        if self.timecode is None and call(self.session.resolve, "GetCurrentPage") in TC_PAGES:
+            self.timecode = call(self.session.timeline, "GetCurrentTimecode") or None
 
     def open_page(self, page):
-        if call(self.session.resolve, "GetCurrentPage") == page:
-            return True
-        done = ok(call(self.session.resolve, "OpenPage", page))
-        return done and call(self.session.resolve, "GetCurrentPage") == page
+        if call(self.session.resolve, "GetCurrentPage") != page:
+            if not ok(call(self.session.resolve, "OpenPage", page)) or \
+                    call(self.session.resolve, "GetCurrentPage") != page:
+                return False
+        self._note_timecode()
+        return True
 
     def seek(self, frame):
         """Move the playhead to an absolute timeline frame; True when Resolve confirms it."""
+        self._note_timecode()
         tc = timecode.frame_to_tc(frame, self.session.rate)
         self.moved = True
         if not ok(call(self.session.timeline, "SetCurrentTimecode", tc)):
