@@ -4,7 +4,6 @@ import ast
 import json
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
