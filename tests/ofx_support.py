@@ -14,6 +14,7 @@ from __future__ import annotations
 import ctypes
 import functools
 import json
+import os
 import shutil
 from pathlib import Path
 
@@ -22,9 +23,23 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO / "ofx_lut" / "build"
-IMAGES = Path("/work/shared/data/images")
-LUTS = Path("/work/shared/data/luts")
+# The project's shared test data (photos and creative LUTs, licences in its MANIFEST.md). Where it
+# is not mounted, the bundled sample still (three crops of it) and the .cube seeds stand in.
+SHARED = Path(os.environ.get("NCST_SHARED_DATA", "/work/shared/data"))
+IMAGES = SHARED / "images"
+LUTS = SHARED / "luts"
 PHOTOS = ("kde_colorfulcups.jpg", "mpl_grace_hopper.jpg", "kde_darkesthour.jpg")
+FALLBACK_STILL = REPO / "samples" / "reference.jpg"
+FALLBACK_LUTS = REPO / "ofx_lut" / "tests" / "fuzz" / "corpus" / "cube"
+CREATIVE_LUTS = ("golden_years_film.cube", "cool_cinema.cube", "teal_punch.cube")
+
+
+def creative_lut(name: str) -> Path:
+    """A shared creative .cube, or an in-repo real-format stand-in when the shared data is absent."""
+    if (LUTS / name).is_file():
+        return LUTS / name
+    stand_in = ("resolve_style_5.cube", "ncst_style_9.cube", "domain.cube")[CREATIVE_LUTS.index(name) % 3]
+    return FALLBACK_LUTS / stand_in
 
 PARAM_NAMES = ("brightness", "contrast", "gamma", "hue", "saturation", "sharpness", "temperature")
 MODE_LUT, MODE_PARAMS, MODE_LUT_TRIMS = 0, 1, 2
@@ -68,7 +83,13 @@ def photo(name: str, long_side: int = 96, seed: int = 0) -> np.ndarray:
 
     from ncst_bridge.io.images import read_image
 
-    rgb = read_image(IMAGES / name)
+    if (IMAGES / name).is_file():
+        rgb = read_image(IMAGES / name)
+    else:  # three different crops of the bundled still
+        still = read_image(FALLBACK_STILL)
+        k = PHOTOS.index(name) if name in PHOTOS else 0
+        h0, w0 = still.shape[:2]
+        rgb = still[:, k * w0 // 4: k * w0 // 4 + w0 // 2] * (1.0, 0.8, 0.45)[k % 3]
     h, w = rgb.shape[:2]
     scale = long_side / max(h, w)
     rgb = cv2.resize(rgb, (max(3, round(w * scale)), max(3, round(h * scale))), interpolation=cv2.INTER_AREA)

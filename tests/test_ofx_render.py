@@ -17,8 +17,8 @@ import pytest
 
 from ncst_bridge.fidelity import delta_e, summarise
 from ncst_bridge.grade.grade import apply_grade_numpy, colour_grade_numpy
-from ofx_support import (LUTS, MODE_LUT, MODE_LUT_TRIMS, MODE_PARAMS, PHOTOS, REPO, OfxHost, cube_apply,
-                         ocio_tetrahedral, photo)
+from ofx_support import (CREATIVE_LUTS, MODE_LUT, MODE_LUT_TRIMS, MODE_PARAMS, PHOTOS, REPO, OfxHost,
+                         creative_lut, cube_apply, ocio_tetrahedral, photo)
 
 PARAM_SETS = {
     "all seven": {"brightness": 1.15, "contrast": 1.25, "gamma": 0.85, "hue": 25.0, "saturation": 1.3,
@@ -217,10 +217,10 @@ def test_lut_size_2_matches_ocio(inst, photos, tmp_path):
     assert np.abs(out[..., :3] - ocio_tetrahedral(look / "look.cube", img[..., :3])).max() <= 1e-5
 
 
-@pytest.mark.parametrize("name", ["golden_years_film.cube", "cool_cinema.cube", "teal_punch.cube"])
+@pytest.mark.parametrize("name", CREATIVE_LUTS)
 def test_shared_creative_luts_match_ocio(inst, photos, name):
     """Real-world .cube files: Photon (DOMAIN lines, comments), 16^3 and Resolve 33^3 exports."""
-    cube = LUTS / name
+    cube = creative_lut(name)
     rng = np.random.default_rng(3)
     colours = np.concatenate([rng.random((20000, 3)), np.linspace(0, 1, 256)[:, None].repeat(3, 1)])
     assert np.abs(cube_apply(cube, colours) - ocio_tetrahedral(cube, colours)).max() <= 1e-5
@@ -233,9 +233,10 @@ def test_cube_reader_matches_colour_science(tmp_path):
     """Lattice points read back as colour-science reads them (red fastest, [r, g, b] indexing)."""
     import colour
 
-    for name in ("golden_years_film.cube", "western_sunset.cube"):
-        table = colour.read_LUT(str(LUTS / name)).table
+    for name in CREATIVE_LUTS[:2]:
+        cube = creative_lut(name)
+        table = colour.read_LUT(str(cube)).table
         n = table.shape[0]
         idx = np.stack(np.meshgrid(*[np.arange(n)] * 3, indexing="ij"), axis=-1).reshape(-1, 3)
-        got = cube_apply(LUTS / name, idx / (n - 1))
+        got = cube_apply(cube, idx / (n - 1))
         np.testing.assert_allclose(got, table[idx[:, 0], idx[:, 1], idx[:, 2]], rtol=0, atol=1e-6)
