@@ -160,7 +160,8 @@ int ncst_cube_parse(const char *buf, size_t len, ncst_lut *lut, char *err, size_
       /* each entry needs at least "0 0 0" and a line end: refuse before allocating */
       size_t rest = (size_t)(end - ls);
       if (rest < expected * 6 - 1) {
-        ncst_fmt(err, errlen, "truncated: LUT_3D_SIZE %d needs %zu entries, the file is too short", size, expected);
+        ncst_fmt(err, errlen, "truncated: LUT_3D_SIZE %d needs %ld entries, the file is too short", size,
+                 (long)expected);
         goto fail;
       }
       table = (float *)malloc(expected * 3 * sizeof(float));
@@ -170,7 +171,7 @@ int ncst_cube_parse(const char *buf, size_t len, ncst_lut *lut, char *err, size_
       }
     }
     if (count == expected) {
-      ncst_fmt(err, errlen, "line %ld: more than %zu entries for LUT_3D_SIZE %d", line, expected, size);
+      ncst_fmt(err, errlen, "line %ld: more than %ld entries for LUT_3D_SIZE %d", line, (long)expected, size);
       goto fail;
     }
     double v[3];
@@ -198,7 +199,7 @@ int ncst_cube_parse(const char *buf, size_t len, ncst_lut *lut, char *err, size_
     goto fail;
   }
   if (count != expected) {
-    ncst_fmt(err, errlen, "truncated: %zu of %zu entries for LUT_3D_SIZE %d", count, expected, size);
+    ncst_fmt(err, errlen, "truncated: %ld of %ld entries for LUT_3D_SIZE %d", (long)count, (long)expected, size);
     goto fail;
   }
   for (int i = 0; i < 3; i++) {

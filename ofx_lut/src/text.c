@@ -172,7 +172,7 @@ int ncst_read_file(const char *path, size_t max_bytes, char **data, size_t *len,
       if (cap >= max_bytes) {
         free(buf);
         fclose(f);
-        ncst_fmt(err, errlen, "file is larger than %zu MB", max_bytes >> 20);
+        ncst_fmt(err, errlen, "file is larger than %ld MB", (long)(max_bytes >> 20));
         return -1;
       }
       size_t ncap = cap * 2 > max_bytes ? max_bytes : cap * 2;
