@@ -431,6 +431,11 @@ static void render_rows(const job *j, int y0, int y1) {
       if (!j->sharpen) {
         graded_pixel(j, x, y, out_px);
         out_px[3] = in_px[3];
+      } else if (!in_rect(&j->rod, x, y)) {
+        /* a source pixel outside the RoD (a host quirk): no neighbourhood, border rule */
+        double c[4];
+        graded_pixel(j, x, y, c);
+        ncst_sharpen_border(j->grade.sharpness, c, out_px);
       } else {
         const double *row = ring_row(j, &r, y);
         const int i = x - r.x0;
