@@ -149,9 +149,11 @@ def run_ociocheck(path: Path, version: tuple[int, int]) -> dict[str, str]:
     if "is not able to load that config version" in text or "Maximum minor version" in text:
         return {"status": "skipped", "detail": f"ociocheck {tool} cannot read OCIO {version[0]}.{version[1]} "
                                                f"configs (it reads up to its own version)"}
-    errors = [ln.strip() for ln in text.splitlines() if "ERROR" in ln]
-    if res.returncode != 0 or errors:
-        return {"status": "failed", "detail": (errors or [f"exit status {res.returncode}"])[0][:200]}
+    lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
+    errors = [ln for ln in lines if "ERROR" in ln or "error" in ln.lower() or "failed" in ln.lower()]
+    if res.returncode != 0 or any("ERROR" in ln for ln in lines):
+        detail = (errors or lines[-1:] or [""])[0]
+        return {"status": "failed", "detail": f"{detail[:180]} (exit status {res.returncode})"}
     return {"status": "passed", "detail": f"ociocheck {tool}"}
 
 
@@ -202,8 +204,8 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
     try:
         shutil.copyfile(cc_src, stage / cc_name)
         shutil.copyfile(residual_src, stage / residual_name)
-        # Validate a twin that finds the staged files; the published config differs only in that entry.
-        _with_search_path(cfg, [str(stage)] + search[1:])
+        # Validate a twin that also finds the staged files; the published config lacks only that entry.
+        _with_search_path(cfg, [str(stage)] + search)
         cfg.setWorkingDir(str(out_dir))
         try:
             cfg.validate()
@@ -214,9 +216,15 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
         if check["max_abs_diff_vs_bundle_look"] is not None and check["max_abs_diff_vs_bundle_look"] > MATCH_TOLERANCE:
             raise NcstError(f"the look in the new config differs from the bundle's own OCIO look "
                             f"(max {check['max_abs_diff_vs_bundle_look']:.2e}); nothing written")
-        staged_cfg = stage / "check.ocio"
-        staged_cfg.write_text(staged_text, encoding="utf-8")
-        ociocheck = run_ociocheck(staged_cfg, version)
+        # beside the new config, so its relative search paths resolve as they will there
+        fd, staged_name = tempfile.mkstemp(prefix=".ncst_check.", suffix=".ocio", dir=out_dir)
+        os.close(fd)
+        staged_cfg = Path(staged_name)
+        try:
+            staged_cfg.write_text(staged_text, encoding="utf-8")
+            ociocheck = run_ociocheck(staged_cfg, version)
+        finally:
+            staged_cfg.unlink()
         if ociocheck["status"] == "failed":
             raise NcstError(f"ociocheck rejects the new config: {ociocheck['detail']}")
 
