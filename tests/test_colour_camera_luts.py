@@ -156,3 +156,12 @@ def photo_path(tmp_path):
     dst = tmp_path / "photo.jpg"
     shutil.copyfile("/work/shared/data/images/kpa_bar55.jpg", dst)
     return dst
+
+
+def test_fidelity_command_covers_the_camera_exports(bundle):
+    folder, block = bundle
+    rep = C.check_camera_exports(folder, P, samples=5000)
+    names = C.camera_file_names(SPACE)
+    assert set(rep) == {f"{names[k]} (from {SPACE})" for k in ("cube", "clf", "in")}
+    assert all(r["passes_bar"] for r in rep.values())
+    assert C.check_camera_exports(folder / "ocio", P) == {}  # not a bundle with camera exports

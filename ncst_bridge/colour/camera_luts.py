@@ -400,3 +400,28 @@ def _merge_params_json(folder: Path, block: dict[str, Any], new_files: list[str]
     files.extend(f for f in new_files if f not in files)
     obj["colour_management"] = block
     write_json(path, obj)
+
+
+def check_camera_exports(folder: str | Path, params: ParamsLike, samples: int = 50_000,
+                         pixels: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+    """ΔE2000 (display colours carried into the camera encoding) of a bundle's from-camera files, as
+    recorded in its params.json ``colour_management`` block; {} for bundles without one."""
+    import json
+
+    folder = Path(folder)
+    try:
+        cm = json.loads((folder / "params.json").read_text(encoding="utf-8")).get("colour_management") or {}
+    except (OSError, ValueError):
+        return {}
+    space, config = cm.get("input_space"), cm.get("ocio_config")
+    files = {f: v for f, v in cm.get("files", {}).items() if v.get("role") in ("from camera", "in input space")}
+    if not space or not files:
+        return {}
+    sets = {"display_colours": camera_colour_sets(space, config, n=samples, pixels=pixels)["display_colours"]}
+    out = {}
+    for name, info in files.items():
+        if not (folder / name).exists():
+            raise NcstError(f"{folder}: params.json lists {name}, which is missing")
+        out[f"{name} (from {space})"] = camera_fidelity(folder / name, params, space, config, sets,
+                                                        output_in_input_space=info["role"] == "in input space")["display_colours"]
+    return out

@@ -117,12 +117,16 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     pixels = fidelity.image_pixels(args.images) if args.images else None
     colours = fidelity.sample_colours(args.samples, pixels=pixels)
     report = fidelity.check_bundle(folder, params, colours)
+    from ncst_bridge.colour.camera_luts import check_camera_exports  # bundles made with --input-space
+
+    report.update(check_camera_exports(folder, params, samples=args.samples, pixels=pixels))
     obj = {"metric": "CIEDE2000 vs direct render, sRGB D65", "samples": int(len(colours)),
            "images": [str(p) for p in args.images], "bar": fidelity.BAR, "paths": report}
     write_json(folder / "fidelity.json", obj)
-    print(f"{'path':<24} {'mean':>8} {'p95':>8} {'p99':>8} {'max':>8}  bar")
+    width = max(24, *(len(n) for n in report))
+    print(f"{'path':<{width}} {'mean':>8} {'p95':>8} {'p99':>8} {'max':>8}  bar")
     for name, s in report.items():
-        print(f"{name:<24} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
+        print(f"{name:<{width}} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
               f"{'pass' if s['passes_bar'] else 'MISS'}")
     print(f"wrote {folder / 'fidelity.json'}")
     if args.strict and not all(s["passes_bar"] for s in report.values()):
