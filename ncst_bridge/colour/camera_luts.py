@@ -2,7 +2,7 @@
 
 For footage in an input space other than the working space a bundle holds, besides the look alone
 (``look.cube``, ``look.cc`` + ``residual.cube``, ``ocio/``: working space in and out, meant to sit
-after a colour space transform to the working space), two "from camera" exports:
+after a colour space transform to the working space), three camera exports:
 
 * ``look_from_<space>.cube`` -- camera code values in, graded working-space (display sRGB/Rec.709)
   code values out, in Resolve's ``.cube`` form with a 1D shaper before the 3D table (read by
@@ -11,6 +11,9 @@ after a colour space transform to the working space), two "from camera" exports:
 * ``look_from_<space>.clf`` -- the same, as the exact chain (the config's camera decoding, the
   gamut matrix, the sRGB encoding, the [0, 1] clip, the ASC CDL, then the residual 3D LUT):
   Academy/ASC Common LUT Format written by OpenColorIO. No lattice error in the input transform.
+* ``look_in_<space>.cube`` -- camera code values in, graded and re-encoded camera code values out
+  (to the working space, the grade, back): for a node in a colour-managed timeline that works in
+  ``<space>`` (Resolve RCM / ACES), where nodes must return the timeline's encoding.
 
 Why a shaper, and which: a 3D table indexed directly by log code values wastes most of its nodes
 (a LogC3 lattice spends ~40 % of each axis above diffuse white and puts display white between
@@ -41,7 +44,7 @@ import numpy as np
 import PyOpenColorIO as OCIO
 
 from ncst_bridge import fidelity
-from ncst_bridge.colour.config import LoadedConfig, check_space, load_config, working_space_in
+from ncst_bridge.colour.config import CAMERA_LUT_SIZE, LoadedConfig, check_space, load_config, working_space_in
 from ncst_bridge.colour.convert import apply_cpu, to_working
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.cdl import cdl_from_params
@@ -51,7 +54,6 @@ from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.atomic import atomic_file
 from ncst_bridge.io.ocio_build import cdl_transform, exact_cpu_processor
 
-CAMERA_LUT_SIZE = 65     # 33^3 cannot hold a camera-to-Rec.709 transform within the bar (README)
 SHAPER_SIZE = 4096
 BLACK_FRACTION = 0.03    # lattice share below black (when the space encodes values below black)
 WHITE_FRACTION = 0.90    # lattice node of white, as a fraction of the axis (when it encodes super-whites)

@@ -12,8 +12,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ncst_bridge.colour.camera_luts import CAMERA_LUT_SIZE
-from ncst_bridge.colour.config import DEFAULT_CONFIG, LoadedConfig, check_space, load_config, working_space_in
+from ncst_bridge.colour.config import (
+    CAMERA_LUT_SIZE, DEFAULT_CONFIG, LoadedConfig, check_space, load_config, working_space_in,
+)
 from ncst_bridge.colour.convert import from_working, to_working
 
 _SPACE_HELP = ("OCIO colour space of the {what} (a name, alias or role of --ocio-config, e.g. "
