@@ -7,6 +7,7 @@ import argparse
 import time
 from pathlib import Path
 
+from ncst_bridge.colour.options import add_colour_options, colour_settings
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.grade.params import GradeParams
@@ -24,6 +25,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--formats", nargs="*", default=[], metavar="FMT",
                    help=f"extra formats: {', '.join(FORMATS)}")
     p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
+    add_colour_options(p, camera_luts=True)  # --input-space adds the from-camera exports
     p.set_defaults(func=cmd_bake)
 
     p = sub.add_parser("apply", help="render a look onto an image or video (direct f_P, sharpness included)")
@@ -33,6 +35,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
                    help="image output bit depth (default: 8; 16 for .png/.tif)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
+    add_colour_options(p, output=True)
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("fidelity", help="ΔE2000 of each export of a bundle against the direct render")
@@ -46,13 +49,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def cmd_bake(args: argparse.Namespace) -> int:
     params = GradeParams.load(args.params)
+    colour = colour_settings(args)  # names checked before anything is written
     t0 = time.perf_counter()
     with atomic_dir(args.output, force=args.force) as tmp:
         exports = write_look_files(tmp, params, size=args.size, formats=args.formats,
                                    extra={"provenance": {"tool": "ncst bake", "source": str(args.params)}})
+        if colour.input_space:
+            from ncst_bridge.colour.camera_luts import write_camera_luts
+
+            cm = write_camera_luts(tmp, params, colour.input_space, colour.config,
+                                   size=args.camera_lut_size, residual_size=args.size)
+            exports["files"] += [f for f, v in cm["files"].items() if v["role"] == "from camera"]
     print(f"wrote {args.output}: {', '.join(exports['files'])} ({time.perf_counter() - t0:.2f} s)")
+    if colour.input_space:
+        _note_camera(cm)
     _note_spatial(exports)
     return 0
+
+
+def _note_camera(cm: dict) -> None:
+    print(f"input space '{cm['input_space']}': look.* apply after a colour space transform to the working "
+          f"space; look_from_* take the camera footage directly")
+    for name, info in cm["files"].items():
+        fid = info.get("fidelity", {}).get("display_colours")
+        if fid:
+            print(f"  {name}: ΔE2000 vs direct render mean {fid['mean']:.3f}, p99 {fid['p99']:.2f}, "
+                  f"max {fid['max']:.2f} ({'within' if fid['passes_bar'] else 'outside'} the bar)")
 
 
 def _note_spatial(exports: dict) -> None:
@@ -65,6 +87,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     from ncst_bridge.io.images import is_image_path, read_image, write_image
 
     params = load_look(args.look)
+    colour = colour_settings(args)
     src, dst = Path(args.input), Path(args.output)
     if src.exists() and dst.exists() and src.resolve() == dst.resolve():
         raise NcstError(f"{dst}: output is the input; choose another path")
@@ -72,8 +95,9 @@ def cmd_apply(args: argparse.Namespace) -> int:
         raise NcstError(f"{src}: not a supported image type (.png, .tif, .jpg, ...)")
     from ncst_bridge.grade.grade import apply_grade_numpy
 
-    img = read_image(src)
-    write_image(dst, apply_grade_numpy(img, params), bit_depth=args.bit_depth, force=args.force)
+    img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))
+    out = colour.working_to_output(apply_grade_numpy(img, params))
+    write_image(dst, out, bit_depth=args.bit_depth, force=args.force)
     print(f"wrote {dst}")
     return 0
 
@@ -93,12 +117,16 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     pixels = fidelity.image_pixels(args.images) if args.images else None
     colours = fidelity.sample_colours(args.samples, pixels=pixels)
     report = fidelity.check_bundle(folder, params, colours)
+    from ncst_bridge.colour.camera_luts import check_camera_exports  # bundles made with --input-space
+
+    report.update(check_camera_exports(folder, params, samples=args.samples, pixels=pixels))
     obj = {"metric": "CIEDE2000 vs direct render, sRGB D65", "samples": int(len(colours)),
            "images": [str(p) for p in args.images], "bar": fidelity.BAR, "paths": report}
     write_json(folder / "fidelity.json", obj)
-    print(f"{'path':<24} {'mean':>8} {'p95':>8} {'p99':>8} {'max':>8}  bar")
+    width = max(24, *(len(n) for n in report))
+    print(f"{'path':<{width}} {'mean':>8} {'p95':>8} {'p99':>8} {'max':>8}  bar")
     for name, s in report.items():
-        print(f"{name:<24} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
+        print(f"{name:<{width}} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
               f"{'pass' if s['passes_bar'] else 'MISS'}")
     print(f"wrote {folder / 'fidelity.json'}")
     if args.strict and not all(s["passes_bar"] for s in report.values()):

@@ -31,8 +31,12 @@ def is_image_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTS
 
 
-def read_image(path: str | Path, min_side: int = MIN_SIDE) -> np.ndarray:
-    """Read an image as float64 RGB (H, W, 3) in [0, 1]; one-line NcstError if unusable."""
+def read_image(path: str | Path, min_side: int = MIN_SIDE, clip_float: bool = True) -> np.ndarray:
+    """Read an image as float64 RGB (H, W, 3) in [0, 1]; one-line NcstError if unusable.
+
+    ``clip_float=False`` keeps float (EXR/TIFF) values outside [0, 1], e.g. scene-linear pixels
+    that a colour-space conversion will bring into the working space.
+    """
     path = Path(path)
     if not path.exists():
         raise NcstError(f"{path}: no such file")
@@ -66,7 +70,7 @@ def read_image(path: str | Path, min_side: int = MIN_SIDE) -> np.ndarray:
     out = img.astype(np.float64) / scale
     if not np.isfinite(out).all():
         raise NcstError(f"{path}: image holds NaN or infinite values")
-    return np.clip(out, 0.0, 1.0) if scale == 1.0 else out
+    return np.clip(out, 0.0, 1.0) if scale == 1.0 and clip_float else out
 
 
 def output_bit_depth(path: str | Path, requested: int | None) -> int:
