@@ -18,6 +18,7 @@ from ncst_bridge.errors import NcstError
 # Modules that provide ``register(subparsers)``; each sets ``func`` on its parser.
 COMMAND_MODULES = (
     "ncst_bridge.commands.core",
+    "ncst_bridge.commands.match",
     "ncst_bridge.commands.resolve",
     "ncst_bridge.ofx_install",
     "ncst_bridge.commands.ocio",

@@ -11,9 +11,15 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("NCST_SHARED_DATA", REPO.parent / "shared" / "data"))
-if not SHARED.exists():  # a clone elsewhere: the bundled sample still works for most tests
-    SHARED = REPO / "samples"
+def _shared() -> Path:
+    """The shared real test data: $NCST_SHARED_DATA, beside the checkout, or this machine's copy."""
+    for cand in (os.environ.get("NCST_SHARED_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"):
+        if cand and Path(cand).is_dir():
+            return Path(cand)
+    return REPO / "samples"  # a clone elsewhere: the bundled sample still works for most tests
+
+
+SHARED = _shared()
 IMAGES = SHARED / "images"
 VIDEOS = SHARED / "videos"
 LUTS = SHARED / "luts"

@@ -26,7 +26,7 @@ class LossWeights:
     moments: float = 1.0
     swd: float = 1.0
     hist: float = 0.02
-    corr: float = 20.0
+    corr: float = 400.0
 
 
 @dataclass
@@ -47,54 +47,111 @@ class FitResult:
     history: list = field(default_factory=list)
 
 
-def match_loss(graded: torch.Tensor, reference: torch.Tensor, weights: LossWeights,
-               corr_graded: torch.Tensor | None = None, corr: Correspondences | None = None,
-               generator: torch.Generator | None = None) -> torch.Tensor:
-    """The solver's objective; shared with the neural solver's test-time fine-tuning."""
-    loss = losses.colour_style_loss(graded, reference, weights.moments, weights.swd, weights.hist, generator)
+def match_loss(graded: torch.Tensor, reference: "torch.Tensor | losses.StyleTarget", weights: LossWeights,
+               corr_graded: torch.Tensor | None = None, corr: Correspondences | None = None) -> torch.Tensor:
+    """The solver's objective; shared with the neural solver's test-time fine-tuning.
+
+    ``reference`` is the reference still (1, 3, h, w) or its precomputed losses.StyleTarget.
+    """
+    loss = losses.colour_style_loss(graded, reference, weights.moments, weights.swd, weights.hist)
     if corr is not None and corr_graded is not None and weights.corr:
         loss = loss + weights.corr * losses.correspondence_loss(corr_graded, corr.reference, corr.weights)
     return loss
 
 
+def _points(img: torch.Tensor, limit: int, seed: int) -> torch.Tensor:
+    """A fixed random subset of an image batch's pixels as a (1, 3, N, 1) tensor (the grade is per pixel)."""
+    pts = losses.as_points(img)
+    if pts.shape[0] > limit:
+        idx = torch.randperm(pts.shape[0], generator=torch.Generator().manual_seed(seed))[:limit]
+        pts = pts[idx]
+    return pts.T.reshape(1, 3, -1, 1).contiguous()
+
+
+def _hue_starts(pv: ParamVector, z0: torch.Tensor) -> list[torch.Tensor]:
+    """Starting points that cover the hue circle: a 6-parameter fit has a local minimum per half-turn."""
+    if "hue" not in pv.names:
+        return [z0]
+    starts = []
+    base = pv.to_params(z0).as_dict()
+    for h in (0.0, 90.0, 179.0, -90.0):
+        v = dict(base)
+        v["hue"] = ((base["hue"] + h + 180.0) % 360.0) - 180.0
+        starts.append(pv.to_z(v, dtype=z0.dtype))
+    return starts
+
+
 def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[str] = COLOUR_NAMES,
-               iterations: int = 200, lr: float = 0.08, weights: LossWeights | None = None,
+               iterations: int = 200, lr: float = 0.1, weights: LossWeights | None = None,
                correspondences: Correspondences | None = None, init: GradeParams | None = None,
-               seed: int = 0, should_stop: Callable[[], bool] | None = None,
+               seed: int = 0, max_points: int = 8_000, should_stop: Callable[[], bool] | None = None,
                progress: Callable[[int, float], None] | None = None) -> FitResult:
     """Fit parameters so that f_P(content) looks like the reference.
 
     content: (K, 3, h, w) keyframes, reference: (1, 3, h', w'), display-encoded in [0, 1].
+    With correspondences (same scene), their robust loss leads and starts the fit; otherwise a few
+    short probes from starting points around the hue circle pick the basin, then Adam with a
+    cosine-decaying step refines it. Returns the best parameters seen.
     """
     weights = weights or LossWeights()
     pv = ParamVector(names)
-    z0 = pv.to_z(init.as_dict()) if init is not None else pv.neutral_z()
-    z = z0.clone().to(content.dtype).requires_grad_()
-    opt = torch.optim.Adam([z], lr=lr)
-    gen = torch.Generator().manual_seed(seed)
+    dtype = content.dtype
+    z0 = (pv.to_z(init.as_dict()) if init is not None else pv.neutral_z()).to(dtype)
+    pts = _points(content, max_points, seed)
+    target = losses.StyleTarget(reference, seed=seed)
     corr_in = None
     if correspondences is not None:
-        corr_in = correspondences.content.T.reshape(1, 3, -1, 1).to(content.dtype)
-    best = (float("inf"), z0.clone())
-    history = []
-    t0 = time.perf_counter()
-    it = 0
-    for it in range(1, iterations + 1):
-        opt.zero_grad()
+        corr_in = correspondences.content.T.reshape(1, 3, -1, 1).to(dtype)
+
+    def objective(z: torch.Tensor) -> torch.Tensor:
         vals = pv.values(z)
-        graded = colour_grade(content, vals)
         corr_graded = None
         if corr_in is not None:
             corr_graded = colour_grade(corr_in, vals).reshape(3, -1).T
-        loss = match_loss(graded, reference, weights, corr_graded, correspondences, gen)
-        loss.backward()
-        lv = float(loss)
-        history.append(lv)
-        if lv < best[0]:
-            best = (lv, z.detach().clone())
-        opt.step()
-        if progress:
-            progress(it, lv)
-        if should_stop and should_stop():
-            break
-    return FitResult(pv.to_params(best[1]), best[0], it, time.perf_counter() - t0, history)
+        return match_loss(colour_grade(pts, vals), target, weights, corr_graded, correspondences)
+
+    t0 = time.perf_counter()
+    history: list[float] = []
+    best = [float("inf"), z0.clone()]
+    stopped = False
+
+    def run(z_start: torch.Tensor, steps: int, lr0: float) -> tuple[float, torch.Tensor]:
+        nonlocal stopped
+        z = z_start.clone().requires_grad_()
+        opt = torch.optim.Adam([z], lr=lr0)
+        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1), eta_min=lr0 * 0.05)
+        local = (float("inf"), z_start.clone())
+        for _ in range(steps):
+            opt.zero_grad()
+            loss = objective(z)
+            loss.backward()
+            lv = float(loss.detach())
+            history.append(lv)
+            if lv < local[0]:
+                local = (lv, z.detach().clone())
+            if lv < best[0]:
+                best[0], best[1] = lv, z.detach().clone()
+            opt.step()
+            sched.step()
+            if progress:
+                progress(len(history), lv)
+            if should_stop and should_stop():
+                stopped = True
+                break
+        return local
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # a few thousand points: threads cost more than they give (5x on 2 busy cores)
+    try:
+        starts = [z0] if corr_in is not None else _hue_starts(pv, z0)
+        probe = max(10, iterations // 8) if len(starts) > 1 else 0
+        if probe:
+            scored = [run(z, probe, lr) for z in starts]
+            z_main = min(scored, key=lambda r: r[0])[1]
+        else:
+            z_main = z0
+        if not stopped:
+            run(z_main, max(iterations - probe * len(starts), 1), lr)
+    finally:
+        torch.set_num_threads(threads)
+    return FitResult(pv.to_params(best[1]), best[0], len(history), time.perf_counter() - t0, history)

@@ -1,0 +1,210 @@
+"""``ncst match INPUT... --reference STILL -o OUTDIR``: find the parameters, write the look bundle."""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ncst_bridge import __version__
+from ncst_bridge.errors import NcstError
+from ncst_bridge.grade.lut import DEFAULT_SIZE
+from ncst_bridge.io.lut_formats import FORMATS
+
+REPORT_SAMPLES = 20_000
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ncst_bridge.colour.options import add_colour_options
+    from ncst_bridge.match.pipeline import SOLVERS
+
+    p = sub.add_parser("match", help="match clips or stills to a reference still; write a look bundle")
+    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files and/or images")
+    p.add_argument("--reference", "-r", required=True, metavar="STILL")
+    p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
+    p.add_argument("--solver", choices=SOLVERS, default="auto",
+                   help="direct (fit the parameters), neural (fine-tune the NCST network), auto (default: direct)")
+    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
+                   help="where the neural solver runs (auto: CUDA, then MPS, then CPU)")
+    p.add_argument("--iterations", type=int, default=None,
+                   help="solver iterations (default: direct 200, neural 500)")
+    p.add_argument("--keyframes", "-k", type=int, default=8, help="keyframes per video (default 8)")
+    p.add_argument("--start-frame", type=int, default=None, help="first source frame of a single video (0-based)")
+    p.add_argument("--end-frame", type=int, default=None, help="last source frame of a single video (inclusive)")
+    p.add_argument("--lut-size", type=int, default=DEFAULT_SIZE, help=f"3D LUT size (default {DEFAULT_SIZE})")
+    p.add_argument("--formats", nargs="*", default=[], metavar="FMT", help=f"extra formats: {', '.join(FORMATS)}")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--no-register", action="store_true",
+                   help="do not look for same-scene correspondences (distribution matching only)")
+    p.add_argument("--model", default=None, metavar="CHECKPOINT",
+                   help="neural solver checkpoint (.safetensors; default: the embedded model)")
+    p.add_argument("--render", default=None, metavar="OUT", help="also render the (first) video input graded")
+    p.add_argument("--force", action="store_true", help="replace OUTDIR (and --render OUT) if they exist")
+    add_colour_options(p, reference=True, camera_luts=True)
+    p.set_defaults(func=cmd_match)
+
+
+class _StopFlag:
+    """First Ctrl-C: stop the solver and keep the best parameters so far; second: abort."""
+
+    def __init__(self) -> None:
+        self.stopped = False
+        self._old = None
+
+    def __enter__(self) -> "_StopFlag":
+        def handler(signum, frame):  # noqa: ARG001
+            if self.stopped:
+                raise KeyboardInterrupt
+            self.stopped = True
+            print("\nncst: stopping; keeping the best parameters so far (Ctrl-C again to abort)", file=sys.stderr)
+        try:
+            self._old = signal.signal(signal.SIGINT, handler)
+        except ValueError:  # not the main thread
+            self._old = None
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self._old is not None:
+            signal.signal(signal.SIGINT, self._old)
+
+    def __call__(self) -> bool:
+        return self.stopped
+
+
+def _versions() -> dict[str, str]:
+    import colour
+    import PyOpenColorIO as OCIO
+    import torch
+
+    return {"ncst_bridge": __version__, "python": platform.python_version(), "torch": torch.__version__,
+            "numpy": np.__version__, "colour_science": colour.__version__, "opencolorio": OCIO.__version__}
+
+
+def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[dict[str, Any]], Path | None]:
+    """Keyframes of every input (in the grade's working space) and their provenance."""
+    from ncst_bridge.io.images import is_image_path, read_image
+
+    frames, prov, first_video = [], [], None
+    videos = [p for p in args.inputs if not is_image_path(p)]
+    if (args.start_frame is not None or args.end_frame is not None) and len(videos) != 1:
+        raise NcstError("--start-frame/--end-frame need exactly one video input")
+    for path in args.inputs:
+        p = Path(path)
+        if not p.exists():
+            raise NcstError(f"{p}: no such file")
+        if is_image_path(p):
+            img = read_image(p, clip_float=not colour.input_space)
+            frames.append(_small(colour.input_to_working(img)))
+            prov.append({"path": str(p), "kind": "image"})
+        else:
+            from ncst_bridge.match.keyframes import select_keyframes
+
+            kf = select_keyframes(p, args.keyframes, seed=args.seed, max_side=384,
+                                  start_frame=args.start_frame, end_frame=args.end_frame)
+            frames.extend(colour.input_to_working(f) for f in kf.frames)
+            prov.append({"path": str(p), "kind": "video", "keyframes": kf.as_json()})
+            first_video = first_video or p
+    return frames, prov, first_video
+
+
+def _small(img: np.ndarray) -> np.ndarray:
+    from ncst_bridge.match.pipeline import fit_size
+
+    return fit_size(img, 384).astype(np.float64)
+
+
+def cmd_match(args: argparse.Namespace) -> int:
+    from ncst_bridge import fidelity
+    from ncst_bridge.colour.options import colour_settings
+    from ncst_bridge.grade.grade import colour_grade_numpy
+    from ncst_bridge.io.atomic import atomic_dir, check_new_output
+    from ncst_bridge.io.bundle import check_formats, check_size, write_json, write_look_files
+    from ncst_bridge.io.images import read_image
+    from ncst_bridge.io.preview import write_preview
+    from ncst_bridge.match.pipeline import MatchConfig, match_frames
+
+    t0 = time.perf_counter()
+    out = Path(args.output)
+    check_new_output(out, args.force)
+    check_size(args.lut_size)
+    check_formats(args.formats)
+    if args.render:
+        check_new_output(Path(args.render), args.force)
+    if args.keyframes < 1:
+        raise NcstError(f"--keyframes must be at least 1, got {args.keyframes}")
+    colour = colour_settings(args)
+    reference = colour.reference_to_working(read_image(args.reference, clip_float=not colour.reference_space))
+    frames, inputs, first_video = _gather(args, colour)
+    if args.render and first_video is None:
+        raise NcstError("--render needs a video input")
+    t_inputs = time.perf_counter() - t0
+
+    cfg = MatchConfig(solver=args.solver, device=args.device, iterations=args.iterations, seed=args.seed,
+                      correspond=not args.no_register, model_path=args.model)
+    bar = _progress_bar(cfg)
+    with _StopFlag() as stop:
+        result = match_frames(frames, reference, cfg, should_stop=stop, progress=bar.update if bar else None)
+    if bar:
+        bar.close()
+    params, info = result.params, result.info
+    info["interrupted"] = stop.stopped
+    info["timings"]["inputs_s"] = round(t_inputs, 3)
+
+    t2 = time.perf_counter()
+    provenance = {"tool": "ncst match", "inputs": inputs, "reference": str(args.reference),
+                  "solver": {k: v for k, v in info.items() if k not in ("loss_curve", "timings")},
+                  "colour": colour.as_json(), "versions": _versions(), "seed": args.seed}
+    with atomic_dir(out, force=args.force) as tmp:
+        exports = write_look_files(tmp, params, size=args.lut_size, formats=args.formats,
+                                   title=f"NCST match to {Path(args.reference).name}",
+                                   extra={"provenance": provenance})
+        if colour.input_space:
+            from ncst_bridge.colour import write_camera_luts
+
+            write_camera_luts(tmp, params, colour.input_space, colour.config,
+                              size=args.camera_lut_size, residual_size=args.lut_size)
+        graded = [colour_grade_numpy(f, params) for f in frames]
+        write_preview(tmp / "preview.png", frames, graded, reference)
+        pixels = np.concatenate([f.reshape(-1, 3)[:: max(1, f.size // 3 // 4000)] for f in frames])
+        fid = fidelity.check_bundle(tmp, params, fidelity.sample_colours(REPORT_SAMPLES, seed=args.seed, pixels=pixels))
+        info["timings"]["export_s"] = round(time.perf_counter() - t2, 3)
+        info["timings"]["total_s"] = round(time.perf_counter() - t0, 3)
+        report = {"fidelity": {"metric": "CIEDE2000 vs direct render, sRGB D65", "bar": fidelity.BAR,
+                               "paths": fid},
+                  "keyframes": inputs, "solver": info, "exports": exports}
+        write_json(tmp / "report.json", report)
+    print(f"wrote {out}: {', '.join(exports['files'] + ['preview.png', 'report.json'])}")
+    print("params: " + ", ".join(f"{k}={v:.4g}" for k, v in params.as_dict().items()))
+    if info["interrupted"]:
+        print("note: stopped early by Ctrl-C; these are the best parameters found so far")
+    if args.render:
+        from ncst_bridge.render import render_video
+
+        render_video(params, first_video, args.render, force=args.force, colour=colour)
+        print(f"wrote {args.render}")
+    print(f"done in {time.perf_counter() - t0:.1f} s")
+    return 0
+
+
+def _progress_bar(cfg):
+    if not sys.stderr.isatty():
+        return None
+    from tqdm import tqdm
+
+    class _Bar:
+        def __init__(self) -> None:
+            self.bar = tqdm(desc=f"matching ({cfg.solver})", unit="it", leave=False)
+
+        def update(self, it: int, loss: float) -> None:
+            self.bar.update(1)
+            self.bar.set_postfix(loss=f"{loss:.4g}")
+
+        def close(self) -> None:
+            self.bar.close()
+    return _Bar()
