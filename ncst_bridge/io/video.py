@@ -122,6 +122,9 @@ def _open_input(path: str | Path) -> av.container.InputContainer:
         raise NcstError(f"{path}: is a folder, expected a video")
     try:
         return av.open(str(path), mode="r")
+    except av.error.EOFError:
+        raise NcstError(f"{path}: not a readable video (it ends before its first frame: empty or "
+                        f"truncated)") from None
     except av.error.FFmpegError as exc:
         raise NcstError(f"{path}: not a readable video ({_reason(exc)})") from None
     except (OSError, ValueError) as exc:

@@ -21,10 +21,9 @@ from typing import Any
 
 import cv2
 import numpy as np
-import PyOpenColorIO as OCIO
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import SHARPEN_KERNEL, ParamsLike
+from ncst_bridge.grade.grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE, bake_look
 from ncst_bridge.grade.params import GradeParams
 
@@ -50,8 +49,9 @@ def sharpen(img: np.ndarray, sharpness: float, out_dtype=None) -> np.ndarray:
     """f_P's sharpness on an (H, W, 3) uint8/uint16/float32 image; returns a new array.
 
     Equal to ``grade.sharpness_part`` (tests/test_render_engines.py): interior pixels get
-    ``clamp(a*img + b*box3(img))`` (rounded for integer types), border pixels and images under 3x3
-    are unchanged. ``out_dtype`` (uint8 from uint16 input) rounds to the smaller type in the same pass.
+    ``clamp(a*img + b*box3(img))`` (rounded for integer types; with uint8 in and out the box mean is
+    rounded to 8 bits too, so within one code -- the engine sharpens 8-bit video at 16-bit), border
+    pixels and images under 3x3 are unchanged. ``out_dtype`` (uint8 from uint16 input) rounds to the smaller type in the same pass.
     """
     out_dtype = np.dtype(out_dtype or img.dtype)
     scale = 1.0
@@ -121,6 +121,8 @@ class OcioEngine(Engine):
     name = "ocio"
 
     def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE):
+        import PyOpenColorIO as OCIO
+
         super().__init__(params, lut_size)
         t = OCIO.Lut3DTransform(gridSize=lut_size)
         # Lut3DTransform's flat layout is [r][g][b] with blue fastest, i.e. the lattice as indexed.
