@@ -9,11 +9,13 @@ import subprocess
 import numpy as np
 import pytest
 
-from _video_clips import BIKES, VIDEOS, clips
+from _video_clips import BIKES, VIDEOS, clips, needs_videos
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import iter_frames
 from ncst_bridge.match.keyframes import (_allocate, detect_cuts, histogram, k_medoids,
                                          select_keyframes)
+
+pytestmark = needs_videos
 
 
 @pytest.fixture(scope="module")

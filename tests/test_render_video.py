@@ -12,11 +12,13 @@ import av
 import numpy as np
 import pytest
 
-from _video_clips import KPA, audio_streams, clips, ffprobe, run_ncst, video_stream, write_look
+from _video_clips import KPA, VIDEOS, audio_streams, clips, ffprobe, needs_videos, run_ncst, video_stream, write_look
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import iter_frames
 from ncst_bridge.render.engines import OcioEngine
 from ncst_bridge.render.video import render_video
+
+pytestmark = needs_videos
 
 LOOK = dict(brightness=1.1, contrast=1.15, saturation=1.3, temperature=0.4, hue=8.0, sharpness=1.5)
 
@@ -249,3 +251,26 @@ def test_render_video_api(c, tmp_path):
     assert rep.frames == 25
     with pytest.raises(NcstError, match="output is the input"):
         render_video(LOOK, out, out, force=True, progress=False, log=None)
+
+
+def test_colour_managed_video(c, look, tmp_path, capsys):
+    """--input-space on video: frames equal the colour-managed engine, tags say Rec.709."""
+    import argparse
+
+    from ncst_bridge.colour.options import colour_settings
+
+    cs = colour_settings(argparse.Namespace(input_space="ACEScct", reference_space=None, output_space=None,
+                                            ocio_config=None))
+    out = tmp_path / "managed.mkv"
+    render_video(LOOK, c["plain"], out, codec="ffv1", colour=cs, progress=False, log=None)
+    eng = OcioEngine(LOOK, colour=cs)
+    for s, g in zip(iter_frames(c["plain"]), iter_frames(out)):
+        assert np.array_equal(eng.apply(s.rgb), g.rgb)
+    car = VIDEOS / "intel_car_detection_6s.mp4"
+    mp4 = tmp_path / "car.mp4"
+    res = ncst_in_process(capsys, "apply", str(look), str(car), "-o", str(mp4), "--input-space", "ACEScct",
+                          "--preset", "ultrafast")
+    assert res.returncode == 0, res.stderr
+    assert "from ACEScct" in res.stdout
+    v = video_stream(ffprobe(mp4, count=False))
+    assert (v["color_primaries"], v["color_transfer"]) == ("bt709", "bt709")

@@ -8,9 +8,11 @@ import av
 import numpy as np
 import pytest
 
-from _video_clips import VIDEOS, clips, ffprobe, video_stream
+from _video_clips import VIDEOS, clips, ffprobe, needs_videos, video_stream
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import default_matrix, iter_frames, probe
+
+pytestmark = needs_videos
 
 SHARED_CLIPS = sorted(VIDEOS.glob("*"))
 

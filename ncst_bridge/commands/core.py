@@ -99,7 +99,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if not is_image_path(src):
         from ncst_bridge.render.video import apply_video
 
-        return apply_video(params, args)
+        return apply_video(params, args, colour=colour)
     video_only = [f"--{n.replace('_', '-')}" for n in ("codec", "crf", "preset", "prores_profile")
                   if getattr(args, n, None) is not None]
     if getattr(args, "engine", "auto") != "auto":

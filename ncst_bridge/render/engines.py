@@ -4,15 +4,23 @@ The colour part of f_P goes through the baked lattice (``bake_look``, what ``loo
 33^3 by default) with tetrahedral interpolation; sharpness, the spatial part, is applied after it.
 
 * ``OcioEngine`` (CPU): OpenColorIO's optimized CPU processor on integer frames in place (uint8
-  for 8-bit video, uint16 for deeper), then sharpness as ONE OpenCV ``filter2D`` with the kernel
-  ``s*delta + (1-s)*blur``, which is exactly f_P's ``s*img + (1-s)*blur`` (linear in the image),
-  border pixels kept as torchvision/f_P keep them. With sharpness on, 8-bit frames are graded and
-  sharpened at 16-bit and rounded once, so the result stays within one code of f_P's float path.
+  for 8-bit video, uint16 for deeper), then sharpness as a 3x3 box filter and one weighted sum
+  (``sharpen``), which is exactly f_P's ``s*img + (1-s)*blur`` with border pixels kept as
+  torchvision/f_P keep them. With sharpness on, 8-bit frames are graded and sharpened at 16-bit and
+  rounded once, so the result stays within one code of f_P's float path.
 * ``TorchEngine`` (CUDA when present, works on CPU): ``apply_lut3d`` plus
   ``ncst_bridge.grade.grade.sharpness_part`` itself, in float32; integer frames go to the device
   as integers (a third of the PCIe traffic of float) and come back rounded.
 
 Both take and return (H, W, 3) uint8 or uint16 arrays.
+
+Colour management (``--input-space`` / ``--output-space``: a ``ColourSettings`` from
+``ncst_bridge.colour.options``): frames are converted into the working space with the config's
+exact float CPU processor (``colour.convert.processor``) and clipped to [0, 1] as ``to_working``
+does, graded (lattice, sharpness) in the working space, and converted out with the exact processor
+of ``from_working``. The conversions are not folded into the lattice: a 65^3 lattice of
+ACEScct -> Rec.709 -> grade missed the direct path by up to 8 codes at the gamut clip (p99).
+Both engines run these conversions on the CPU, so they still agree within one code.
 """
 
 from __future__ import annotations
@@ -86,25 +94,68 @@ def u16_to_u8(img: np.ndarray) -> np.ndarray:
 
 
 class Engine:
-    """A look baked for whole-frame application. ``apply`` returns a new array."""
+    """A look baked for whole-frame application. ``apply`` returns a new array.
+
+    ``lattice`` is the grade's table (``bake_look``); ``pre``/``post`` are exact OCIO float CPU
+    processors into and out of the working space, or None (Rec.709 footage: the fast path).
+    """
 
     name = "engine"
 
-    def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE):
+    def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE, colour=None):
         params = as_params(params)
         self.params = params
+        self.sharpness = float(params["sharpness"])
         self.lut_size = lut_size
         self.lattice = bake_look(params, lut_size)
-        self.sharpness = float(params["sharpness"])
+        self.input_space = getattr(colour, "input_space", None) if colour is not None else None
+        self.output_space = getattr(colour, "output_space", None) if colour is not None else None
+        self.pre = self.post = None
+        if self.input_space or self.output_space:
+            from ncst_bridge.colour.convert import processor
+
+            working = colour.working_space
+            if self.input_space:
+                self.pre = processor(self.input_space, working, colour.config)
+            if self.output_space:
+                self.post = processor(working, self.output_space, colour.config)
+
+    @property
+    def managed(self) -> bool:
+        return self.pre is not None or self.post is not None
 
     def apply(self, rgb: np.ndarray) -> np.ndarray:
         return self.apply_inplace(np.array(rgb, copy=True, order="C"))
 
-    def apply_inplace(self, rgb: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+    def apply_inplace(self, rgb: np.ndarray) -> np.ndarray:
+        _check_frame(rgb)
+        if not self.managed:
+            return self._apply_int(rgb)
+        top = 255.0 if rgb.dtype == np.uint8 else 65535.0
+        x = rgb.astype(np.float32)
+        x *= 1.0 / top
+        if self.pre is not None:
+            self.pre.applyRGB(x)
+            np.clip(x, 0.0, 1.0, out=x)  # to_working clips: the grade covers [0, 1]
+        x = self._grade_float(x)
+        if self.post is not None:
+            self.post.applyRGB(x)
+        x *= top
+        np.clip(np.rint(x, out=x), 0, top, out=x)
+        return x.astype(rgb.dtype)
+
+    def _apply_int(self, rgb: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
+        raise NotImplementedError
+
+    def _grade_float(self, x: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
     def describe(self) -> str:
         extra = f", sharpness {self.sharpness:g}" if self.sharpness != 1.0 else ""
+        if self.input_space:
+            extra += f", from {self.input_space}"
+        if self.output_space:
+            extra += f", to {self.output_space}"
         return f"{self.name} ({self.lut_size}^3 tetrahedral{extra})"
 
 
@@ -120,10 +171,10 @@ class OcioEngine(Engine):
 
     name = "ocio"
 
-    def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE):
+    def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE, colour=None):
         import PyOpenColorIO as OCIO
 
-        super().__init__(params, lut_size)
+        super().__init__(params, lut_size, colour)
         t = OCIO.Lut3DTransform(gridSize=lut_size)
         # Lut3DTransform's flat layout is [r][g][b] with blue fastest, i.e. the lattice as indexed.
         t.setData(np.ascontiguousarray(self.lattice, dtype=np.float32).ravel())
@@ -136,8 +187,7 @@ class OcioEngine(Engine):
                      np.dtype(np.uint16): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_UINT16, OCIO.BIT_DEPTH_UINT16, flags),
                      np.dtype(np.float32): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_F32, OCIO.BIT_DEPTH_F32, flags)}
 
-    def apply_inplace(self, rgb: np.ndarray) -> np.ndarray:
-        _check_frame(rgb)
+    def _apply_int(self, rgb: np.ndarray) -> np.ndarray:
         if not rgb.flags.c_contiguous or not rgb.flags.writeable:
             rgb = np.ascontiguousarray(rgb).copy()
         if self.sharpness == 1.0:
@@ -150,11 +200,14 @@ class OcioEngine(Engine):
         self._cpu[rgb.dtype].applyRGB(rgb)
         return sharpen(rgb, self.sharpness)
 
+    def _grade_float(self, x: np.ndarray) -> np.ndarray:
+        x = np.ascontiguousarray(x, dtype=np.float32)
+        self._cpu[x.dtype].applyRGB(x)
+        return sharpen(x, self.sharpness)
+
     def apply_float(self, rgb: np.ndarray) -> np.ndarray:
-        """Float32 (H, W, 3) in [0, 1] -> float32 graded (used by benchmarks and checks)."""
-        out = np.array(rgb, dtype=np.float32, order="C", copy=True)
-        self._cpu[out.dtype].applyRGB(out)
-        return sharpen(out, self.sharpness)
+        """Float32 (H, W, 3) in [0, 1] -> float32 graded (lattice + sharpness; for checks/benches)."""
+        return self._grade_float(np.array(rgb, dtype=np.float32, order="C", copy=True))
 
 
 class TorchEngine(Engine):
@@ -163,10 +216,10 @@ class TorchEngine(Engine):
     name = "torch"
 
     def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE, device: Any = None,
-                 interpolation: str = "tetrahedral"):
+                 interpolation: str = "tetrahedral", colour=None):
         import torch
 
-        super().__init__(params, lut_size)
+        super().__init__(params, lut_size, colour)
         if device is None:
             device = "cuda" if torch.cuda.is_available() else "cpu"
         self.device = torch.device(device)
@@ -183,13 +236,18 @@ class TorchEngine(Engine):
         from ncst_bridge.grade.grade import sharpness_part
         from ncst_bridge.render.lut_torch import apply_lut3d
 
-        out = apply_lut3d(img, self.table, self.interpolation)
-        return sharpness_part(out, self.sharpness)
+        return sharpness_part(apply_lut3d(img, self.table, self.interpolation), self.sharpness)
 
-    def apply_inplace(self, rgb: np.ndarray) -> np.ndarray:
+    def _grade_float(self, x: np.ndarray) -> np.ndarray:
         import torch
 
-        _check_frame(rgb)
+        with torch.no_grad():
+            t = torch.from_numpy(np.ascontiguousarray(x)).to(self.device).permute(2, 0, 1)[None]
+            return self.grade_tensor(t)[0].permute(1, 2, 0).contiguous().cpu().numpy()
+
+    def _apply_int(self, rgb: np.ndarray) -> np.ndarray:
+        import torch
+
         top = 255.0 if rgb.dtype == np.uint8 else 65535.0
         src = np.ascontiguousarray(rgb)
         with torch.no_grad():
@@ -206,8 +264,11 @@ class TorchEngine(Engine):
 
 
 def make_engine(params: ParamsLike, engine: str = "auto", lut_size: int = DEFAULT_SIZE,
-                device: Any = None) -> Engine:
-    """``auto``: torch on CUDA when a CUDA device is present, else OCIO on the CPU."""
+                device: Any = None, colour=None) -> Engine:
+    """``auto``: torch on CUDA when a CUDA device is present, else OCIO on the CPU.
+
+    ``colour``: a ``ColourSettings`` (--input-space / --output-space), or None for Rec.709 video.
+    """
     engine = (engine or "auto").lower()
     if engine not in ENGINES:
         raise NcstError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
@@ -222,5 +283,5 @@ def make_engine(params: ParamsLike, engine: str = "auto", lut_size: int = DEFAUL
         if engine == "torch":
             device = device or "cuda"
     if engine == "ocio":
-        return OcioEngine(params, lut_size)
-    return TorchEngine(params, lut_size, device=device)
+        return OcioEngine(params, lut_size, colour=colour)
+    return TorchEngine(params, lut_size, device=device, colour=colour)

@@ -57,14 +57,15 @@ def same_file(a: Path, b: Path) -> bool:
 
 def render_video(params: ParamsLike, input_path: str | Path, output_path: str | Path, *,
                  engine: str = "auto", force: bool = False, progress: bool = True,
-                 lut_size: int = DEFAULT_SIZE, device: Any = None, log=print,
+                 lut_size: int = DEFAULT_SIZE, device: Any = None, log=print, colour=None,
                  **encode_opts: Any) -> RenderReport:
     """Grade ``input_path`` with ``params`` into ``output_path`` (atomically).
 
     ``encode_opts`` are ``EncodeOptions`` fields: codec (h264|hevc|prores|ffv1), crf, preset,
     prores_profile, bit_depth (None keeps the input's as far as the codec allows), threads,
     copy_audio. ``log`` receives one-line notes (decisions such as audio re-encoding or 4:4:4 for
-    odd sizes); pass ``log=None`` to silence them.
+    odd sizes); pass ``log=None`` to silence them. ``colour`` is a ``ColourSettings``
+    (``ncst_bridge.colour.options.colour_settings(args)``) for --input-space/--output-space footage.
     """
     src, dst = Path(input_path), Path(output_path)
     if src.exists() and same_file(src, dst):
@@ -75,7 +76,13 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
     opts = EncodeOptions(**encode_opts)
     check_new_output(dst, force)
     info, plan = plan_for(src, dst, opts)
-    eng = make_engine(params, engine, lut_size=lut_size, device=device)
+    if colour is not None and (getattr(colour, "input_space", None) or getattr(colour, "output_space", None)):
+        # the picture is no longer what the input's tags describe: Rec.709 unless --output-space
+        out_space = getattr(colour, "output_space", None)
+        plan.primaries = plan.trc = 2 if out_space else 1
+        if out_space:
+            plan.notes.append(f"output is {out_space}: primaries/transfer tagged unspecified")
+    eng = make_engine(params, engine, lut_size=lut_size, device=device, colour=colour)
     say = log or (lambda *_a, **_k: None)
     for note in plan.notes:
         say(f"note: {note}")
@@ -131,11 +138,11 @@ def add_video_arguments(p: argparse.ArgumentParser) -> None:
     g.add_argument("--no-progress", action="store_true", help="no progress bar")
 
 
-def apply_video(params: ParamsLike, args: argparse.Namespace) -> int:
+def apply_video(params: ParamsLike, args: argparse.Namespace, colour=None) -> int:
     """``ncst apply LOOK VIDEO -o OUT``: the CLI entry (``cmd_apply`` calls it for non-images)."""
     depth = getattr(args, "bit_depth", None)
     report = render_video(
-        params, args.input, args.output, engine=getattr(args, "engine", "auto") or "auto",
+        params, args.input, args.output, colour=colour, engine=getattr(args, "engine", "auto") or "auto",
         force=getattr(args, "force", False), progress=not getattr(args, "no_progress", False),
         codec=getattr(args, "codec", None) or "h264", crf=getattr(args, "crf", None),
         preset=getattr(args, "preset", None), prores_profile=getattr(args, "prores_profile", None),
