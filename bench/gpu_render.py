@@ -56,17 +56,35 @@ def cuda_ms(torch, fn, reps: int, warm: int = 3) -> float:
     return statistics.median(times)
 
 
+def _cpu_ms(torch, fn, reps: int, warm: int = 1) -> float:
+    import time
+
+    for _ in range(warm):
+        fn()
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        fn()
+        times.append(1000 * (time.perf_counter() - t0))
+    return statistics.median(times)
+
+
+def _sync(torch) -> None:
+    if torch.cuda.is_available():
+        torch.cuda.synchronize()
+
+
 def wall_ms(torch, fn, reps: int, warm: int = 2) -> float:
     import time
 
     for _ in range(warm):
         fn()
-    torch.cuda.synchronize()
+    _sync(torch)
     times = []
     for _ in range(reps):
         t0 = time.perf_counter()
         fn()
-        torch.cuda.synchronize()
+        _sync(torch)
         times.append(1000 * (time.perf_counter() - t0))
     return statistics.median(times)
 
@@ -75,19 +93,24 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--reps", type=int, default=20)
     ap.add_argument("--out", default=None, help="write the results as JSON here")
-    ap.add_argument("--sizes", nargs="*", default=list(SIZES))
+    ap.add_argument("--sizes", nargs="*", default=list(SIZES), choices=list(SIZES))
+    ap.add_argument("--device", default="cuda", help="cuda (default); 'cpu' only dry-runs the script")
     args = ap.parse_args()
 
     import torch
 
-    if not torch.cuda.is_available():
-        print("gpu_render.py: no CUDA device here; run it on a GPU machine", file=sys.stderr)
+    if args.device == "cuda" and not torch.cuda.is_available():
+        print("gpu_render.py: no CUDA device here; run it on a GPU machine (or --device cpu to dry-run)",
+              file=sys.stderr)
         return 2
+    if args.device != "cuda":  # dry run: wall-clock timers, no CUDA events
+        global cuda_ms
+        cuda_ms = _cpu_ms
     from ncst_bridge.grade.grade import sharpness_part
     from ncst_bridge.render.engines import TorchEngine
     from ncst_bridge.render.lut_torch import apply_lut3d
 
-    dev = torch.device("cuda")
+    dev = torch.device(args.device)
     eng = TorchEngine(LOOK, device=dev)
     gen = torch.Generator(device=dev).manual_seed(0)
 
@@ -118,9 +141,10 @@ def main() -> int:
         }
         rows[name] = row
         print(f"{name}: " + ", ".join(f"{k} {v:.3f}" for k, v in row.items()), flush=True)
-        torch.cuda.empty_cache()
+        if dev.type == "cuda":
+            torch.cuda.empty_cache()
 
-    gpu = torch.cuda.get_device_name(0)
+    gpu = torch.cuda.get_device_name(0) if dev.type == "cuda" else f"{args.device} (dry run)"
     print()
     print(f"torch engine on {gpu} (torch {torch.__version__}), ms/frame, median of {args.reps}; "
           f"CUDA vs CPU max difference: {agree} code(s); vs OCIO CPU engine: "

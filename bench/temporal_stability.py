@@ -3,7 +3,10 @@
 The metric is ``ncst_bridge.metrics.temporal``: the warped frame difference with OpenCV DIS optical
 flow computed on the input (so every method is judged against the same motion), occlusions masked,
 reported as the ratio output/input at intervals 1 (consecutive frames), 5 and 35 (the paper's short-
-and long-term intervals); pairs across detected shot cuts are skipped.
+and long-term intervals); pairs across detected shot cuts are skipped. Next to it the flicker index:
+that ratio divided by the output/input ratio of spatial neighbour differences (1 for any stable
+linear grade; above 1 when frames change more over time than the grade's contrast explains).
+Summary rows are geometric means over the clips.
 
 Methods, all on the same decoded frames (8-bit RGB, longer side <= 640):
 
@@ -101,23 +104,26 @@ def geomean(values) -> float | None:
 
 def markdown(res: dict) -> str:
     methods = list(next(iter(res["clips"].values()))["intervals"]["1"]["outputs"])
-    lines = ["| method | ratio k=1 | ratio k=5 | ratio k=35 | worst clip, k=1 |", "|---|---|---|---|---|"]
+
+    def mean_over_clips(m, k, field):
+        return geomean(c["intervals"][k]["outputs"].get(m, {}).get(field) for c in res["clips"].values()
+                       if c["intervals"][k]["pairs"])
+
+    lines = ["| method | ratio k=1 | ratio k=5 | ratio k=35 | flicker index k=1 | k=5 | k=35 | worst clip (index k=1) |",
+             "|---|---|---|---|---|---|---|---|"]
     for m in methods:
-        cells = []
-        for k in ("1", "5", "35"):
-            g = geomean(c["intervals"][k]["outputs"].get(m, {}).get("ratio") for c in res["clips"].values()
-                        if c["intervals"][k]["pairs"])
-            cells.append(f"{g:.2f}" if g else "-")
-        worst = max(((c["intervals"]["1"]["outputs"][m]["ratio"], name) for name, c in res["clips"].items()),
+        cells = [f"{mean_over_clips(m, k, 'ratio'):.2f}" for k in ("1", "5", "35")]
+        cells += [f"{mean_over_clips(m, k, 'flicker_index'):.2f}" for k in ("1", "5", "35")]
+        worst = max(((c["intervals"]["1"]["outputs"][m]["flicker_index"], name) for name, c in res["clips"].items()),
                     key=lambda t: t[0])
         lines.append(f"| {m} | {' | '.join(cells)} | {worst[0]:.2f} ({worst[1]}) |")
-    lines += ["", "Per clip, ratio at k=1 (consecutive frames):", "",
+    lines += ["", "Per clip at k=1: ratio / flicker index:", "",
               "| clip | frames | cuts | " + " | ".join(methods) + " |",
               "|---|---|---|" + "---|" * len(methods)]
     for name, c in res["clips"].items():
         r = c["intervals"]["1"]["outputs"]
         lines.append(f"| {name} | {c['frames']} | {len(c['cuts'])} | "
-                     + " | ".join(f"{r[m]['ratio']:.2f}" for m in methods) + " |")
+                     + " | ".join(f"{r[m]['ratio']:.2f} / {r[m]['flicker_index']:.2f}" for m in methods) + " |")
     return "\n".join(lines)
 
 
