@@ -139,6 +139,10 @@ def clips() -> dict[str, Path]:
     (d / "truncated.mp4").write_bytes(data[: int(len(data) * 0.6)])
     made["truncated"] = d / "truncated.mp4"
     made["truncated_full"] = full
+    # a Matroska file (no frame index, only a duration) cut the same way
+    mkv = write_clip(d / "full.mkv", real[:30], fps=25).read_bytes()
+    (d / "truncated.mkv").write_bytes(mkv[: int(len(mkv) * 0.6)])
+    made["truncated_mkv"] = d / "truncated.mkv"
     # a plain mp4 (index at the end) cut short: cannot even be opened
     (d / "cut_no_index.mp4").write_bytes(made["plain"].read_bytes()[:2000])
     made["cut_no_index"] = d / "cut_no_index.mp4"

@@ -54,8 +54,12 @@ def test_identity_gain_and_flicker(frames):
         outs = res[k]["outputs"]
         assert outs["identity"]["ratio"] == pytest.approx(1.0, abs=1e-12)
         assert outs["gain"]["ratio"] == pytest.approx(1.44, rel=1e-3)  # a global gain g scales it by g^2
+        assert outs["gain"]["spatial_ratio"] == pytest.approx(1.44, rel=1e-3)
+        assert outs["gain"]["flicker_index"] == pytest.approx(1.0, rel=1e-3)  # no flicker in a global gain
+        assert outs["flicker"]["flicker_index"] > outs["flicker"]["spatial_ratio"]
         assert 0 < res[k]["valid_fraction"] <= 1
     assert res[1]["outputs"]["flicker"]["ratio"] > 3  # per-frame changes dominate static footage
+    assert res[1]["outputs"]["flicker"]["flicker_index"] > 3
 
 
 def test_pairs_across_cuts_are_skipped(frames):

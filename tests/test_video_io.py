@@ -150,6 +150,12 @@ def test_truncated_file_stops_at_the_frame_ffprobe_reaches(c):
     assert "\n" not in msg and f"frame {outside}" in msg and f"{outside} of 30" in msg
 
 
+def test_truncated_matroska_is_caught_by_its_duration(c):
+    outside = int(video_stream(ffprobe(c["truncated_mkv"]))["nb_read_frames"])
+    with pytest.raises(NcstError, match=rf"truncated at frame {outside} \(the file ends at [0-9.]+ s of 1.20 s\)"):
+        list(iter_frames(c["truncated_mkv"]))
+
+
 @pytest.mark.parametrize("name,pattern", [
     ("audio_only", "no video stream"),
     ("text", "not a readable video"),

@@ -333,30 +333,33 @@ class Decoder:
     def frames(self) -> Iterator[tuple[int, float, int | None, av.VideoFrame]]:
         for packet in self.packets():
             for frame in self.decode_packet(packet):
-                yield self._stamp(frame)
+                yield self.stamp(frame)
         self.check_complete()
 
-    def _stamp(self, frame: av.VideoFrame) -> tuple[int, float, int | None, av.VideoFrame]:
+    def stamp(self, frame: av.VideoFrame) -> tuple[int, float, int | None, av.VideoFrame]:
+        """Number a decoded frame: (index, seconds, pts, frame); call once per frame, in order."""
         pts, t = _frame_time(frame, self.count, self.info)
         out = (self.count, t, pts, frame)
         self.count += 1
         self.last_time = t
         return out
 
-    def stamp(self, frame: av.VideoFrame):
-        return self._stamp(frame)
-
     def check_complete(self) -> None:
         """After the last packet: did the clip end where its headers say it should?"""
         info = self.info
         if self.count == 0:
             raise NcstError(f"{self.path}: no frames could be decoded (empty, corrupt or truncated video)")
-        if info.frame_count and self.count < info.frame_count:
-            raise self._broken(f"the file ends after {self.count} of {info.frame_count} frames")
-        if not info.frame_count and info.duration and self.last_time is not None:
+        end = None
+        ends_early = False
+        if info.duration and self.last_time is not None:
             end = self.last_time - info.start_time + 1.0 / float(info.fps)
-            if end < info.duration - max(0.25, 3.0 / float(info.fps)):
-                raise self._broken(f"the file ends at {end:.2f} s of {info.duration:.2f} s")
+            ends_early = end < info.duration - max(0.25, 3.0 / float(info.fps))
+        if info.frame_count and self.count < info.frame_count and (end is None or ends_early):
+            # (fewer frames than the index but reaching the stated duration is an edit list
+            # that hides samples, not a truncation)
+            raise self._broken(f"the file ends after {self.count} of {info.frame_count} frames")
+        if not info.frame_count and ends_early:
+            raise self._broken(f"the file ends at {end:.2f} s of {info.duration:.2f} s")
 
 
 def iter_frames(path: str | Path, *, bit_depth: int | None = None, max_side: int | None = None,

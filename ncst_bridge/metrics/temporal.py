@@ -11,9 +11,13 @@ Ruder et al. (2016), ``|f + g(x + f)|^2 <= 0.01 (|f|^2 + |g(x + f)|^2) + 0.5``, 
 frame; occluded and disoccluded pixels are left out. The same mask serves the input and every output.
 
 The figure reported is the **ratio** E_k(output) / E_k(input): what the processing adds to (or
-removes from) the frame-to-frame change already in the footage. A global grade with a local slope
-near 1 stays near 1 whatever the motion (contrast > 1 scales it up uniformly, as it scales every
-difference); per-frame methods add flicker on top. Intervals follow the NCST paper: k = 1
+removes from) the frame-to-frame change already in the footage. It mixes two things: a stable
+grade's slope (contrast 1.3 scales every difference, in time as in space, so its ratio is about
+1.3^2 with no flicker at all) and flicker proper. So we also report the **flicker index**:
+the ratio divided by the same ratio for *spatial* differences (mean squared difference between
+horizontally and vertically adjacent pixels, on the same frames), ``S(output) / S(input)``. A
+stable global grade changes temporal and spatial differences alike (index about 1; exactly 1 for
+any linear one), while per-frame estimation adds temporal change without spatial change (index > 1). Intervals follow the NCST paper: k = 1
 (consecutive), 5 (short-term) and 35 (long-term: one frame every 35, pairs (0, 35), (35, 70), ...).
 Pairs that straddle a shot cut are skipped (the flow is meaningless there).
 """
@@ -63,6 +67,15 @@ class FlowPair:
         self.mask = (lhs <= rhs) & inside
         self.valid = int(self.mask.sum())
 
+    def spatial(self, frame: np.ndarray) -> float:
+        """Sum over valid pixels of the squared differences to the right and lower neighbours."""
+        f = _as_float(frame)
+        dx = np.zeros(f.shape[:2], np.float32)
+        dy = np.zeros(f.shape[:2], np.float32)
+        dx[:, :-1] = ((f[:, 1:] - f[:, :-1]) ** 2).sum(axis=2)
+        dy[:-1] = ((f[1:] - f[:-1]) ** 2).sum(axis=2)
+        return float((dx + dy)[self.mask].sum())
+
     def error(self, frame_a: np.ndarray, frame_b: np.ndarray) -> float:
         """Sum over valid pixels of the squared warped difference (summed over RGB)."""
         warped = cv2.remap(_as_float(frame_a), self.map_x, self.map_y, cv2.INTER_LINEAR,
@@ -82,6 +95,7 @@ class _Track:
     pixels: int = 0
     total: int = 0
     sums: dict = field(default_factory=dict)
+    spatial: dict = field(default_factory=dict)
 
 
 class WarpedError:
@@ -122,10 +136,12 @@ class WarpedError:
                     for name, fb in frames.items():
                         fa = tr.last_frames[name]
                         tr.sums[name] = tr.sums.get(name, 0.0) + pair.error(fa, fb)
+                        tr.spatial[name] = tr.spatial.get(name, 0.0) + pair.spatial(fb)
             tr.last_index, tr.last_gray, tr.last_frames = index, gray, dict(frames)
 
     def result(self) -> dict:
-        """{interval: {"pairs", "skipped_at_cuts", "input_error", "outputs": {name: {"error", "ratio"}}}}."""
+        """{interval: {"pairs", "skipped_at_cuts", "valid_fraction", "input_error",
+        "outputs": {name: {"error", "ratio", "spatial_ratio", "flicker_index"}}}}."""
         out = {}
         for tr in self.tracks:
             row = {"pairs": tr.pairs, "skipped_at_cuts": tr.skipped,
@@ -134,11 +150,15 @@ class WarpedError:
             if tr.pairs and tr.pixels:
                 e_in = tr.sums["input"] / tr.pixels
                 row["input_error"] = e_in
+                s_in = tr.spatial["input"]
                 for name, s in tr.sums.items():
                     if name == "input":
                         continue
                     e = s / tr.pixels
-                    row["outputs"][name] = {"error": e, "ratio": e / e_in if e_in > 0 else None}
+                    ratio = e / e_in if e_in > 0 else None
+                    sp = tr.spatial[name] / s_in if s_in > 0 else None
+                    row["outputs"][name] = {"error": e, "ratio": ratio, "spatial_ratio": sp,
+                                            "flicker_index": ratio / sp if ratio is not None and sp else None}
             out[tr.interval] = row
         return out
 
