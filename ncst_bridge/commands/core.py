@@ -1,4 +1,4 @@
-"""Core commands: ``ncst bake``, ``ncst apply`` (images here; video registers through video.py)
+"""Core commands: ``ncst bake``, ``ncst apply`` (images here; videos through ncst_bridge.render)
 and ``ncst fidelity``."""
 
 from __future__ import annotations
@@ -32,10 +32,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("look", metavar="LOOK", help="look bundle folder or its params.json")
     p.add_argument("input", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT")
-    p.add_argument("--bit-depth", type=int, choices=(8, 16), default=None,
-                   help="image output bit depth (default: 8; 16 for .png/.tif)")
+    p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16), default=None,
+                   help="output bit depth: images 8 (default) or 16 (.png/.tif); video: default keeps "
+                        "the input's as far as the codec allows (h264 8/10, hevc 8/10/12, prores 10, "
+                        "ffv1 8-16)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     add_colour_options(p, output=True)
+    from ncst_bridge.render.video import add_video_arguments
+
+    add_video_arguments(p)
     p.set_defaults(func=cmd_apply)
 
     p = sub.add_parser("fidelity", help="ΔE2000 of each export of a bundle against the direct render")
@@ -92,7 +97,15 @@ def cmd_apply(args: argparse.Namespace) -> int:
     if src.exists() and dst.exists() and src.resolve() == dst.resolve():
         raise NcstError(f"{dst}: output is the input; choose another path")
     if not is_image_path(src):
-        raise NcstError(f"{src}: not a supported image type (.png, .tif, .jpg, ...)")
+        from ncst_bridge.render.video import apply_video
+
+        return apply_video(params, args, colour=colour)
+    video_only = [f"--{n.replace('_', '-')}" for n in ("codec", "crf", "preset", "prores_profile")
+                  if getattr(args, n, None) is not None]
+    if getattr(args, "engine", "auto") != "auto":
+        video_only.append("--engine")
+    if video_only:
+        raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
     from ncst_bridge.grade.grade import apply_grade_numpy
 
     img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))

@@ -17,7 +17,6 @@ from ncst_bridge.grade.lut import DEFAULT_SIZE, MAX_SIZE, MIN_SIZE, bake_look, b
 from ncst_bridge.grade.params import PARAMS, GradeParams
 from ncst_bridge.io.atomic import atomic_file
 from ncst_bridge.io.cdl_files import write_cdl_file
-from ncst_bridge.io.cube import write_cube
 from ncst_bridge.io.lut_formats import FORMATS, write_format
 from ncst_bridge.io.ocio_build import look_group, standalone_config
 
@@ -60,6 +59,8 @@ def write_look_files(folder: Path, params: GradeParams, size: int = DEFAULT_SIZE
 
     Returns the ``exports`` record (file names and what each cannot hold).
     """
+    from ncst_bridge.io.cube import write_cube  # imports colour-science (~1 s): only when writing
+
     folder = Path(folder)
     size = check_size(size)
     formats = check_formats(formats)

@@ -1,0 +1,1 @@
+"""Measurements on rendered results (temporal stability)."""
