@@ -62,18 +62,24 @@ def photo_scenes(n: int, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarra
 
 
 def clip_scenes(gap_seconds: float = 2.0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Two frames ``gap_seconds`` apart (less if the shot is shorter) inside each clip's longest shot."""
+    from ncst_bridge.match.keyframes import select_keyframes
+
     out = []
     for clip in sorted((SHARED / "videos").iterdir()):
+        kf = select_keyframes(clip, 1)
+        start, end = max(kf.shots, key=lambda s: s[1] - s[0])
+        gap = min(int(round(gap_seconds * kf.fps)), (end - start) // 2)
+        i = start + (end - start - gap) // 2
+        wanted = {i: None, i + gap: None}
         with av.open(str(clip)) as c:
-            stream = c.streams.video[0]
-            fps = float(stream.average_rate)
-            frames = [f.to_ndarray(format="rgb24") for f in c.decode(stream)]
-        gap = int(round(gap_seconds * fps))
-        if len(frames) <= gap:
-            continue
-        i = (len(frames) - gap) // 3
-        a, b = frames[i], frames[i + gap]
-        out.append((clip.stem, downscale(a / 255.0), downscale(b / 255.0)))
+            for n, f in enumerate(c.decode(c.streams.video[0])):
+                if n in wanted:
+                    wanted[n] = f.to_ndarray(format="rgb24") / 255.0
+                if n > i + gap:
+                    break
+        a, b = wanted[i], wanted[i + gap]
+        out.append((f"{clip.stem}@{i}+{gap}", downscale(a), downscale(b)))
     return out
 
 
@@ -86,6 +92,18 @@ def lut_looks() -> list[tuple[str, Callable[[np.ndarray], np.ndarray]]]:
             return np.clip(lut.apply(img, interpolator=table_interpolation_tetrahedral), 0, 1)
         looks.append((path.stem, apply))
     return looks
+
+
+def cross_scene(n: int, seed: int = 0) -> list[tuple[str, np.ndarray, np.ndarray]]:
+    """Content and reference from different photos (no ground truth)."""
+    photos = sorted((SHARED / "images").glob("*.jpg"))
+    rng = np.random.default_rng(seed + 7)
+    out = []
+    for _ in range(n):
+        i, j = rng.choice(len(photos), size=2, replace=False)
+        out.append((f"{photos[i].stem}<-{photos[j].stem}", downscale(read_image(photos[i])),
+                    downscale(read_image(photos[j]))))
+    return out
 
 
 def build_pairs(n_photos: int = 20, seed: int = 0) -> list[Pair]:

@@ -145,7 +145,8 @@ class StyleTarget:
 def sliced_wasserstein(output: torch.Tensor, target: torch.Tensor, projections: int = 32,
                        quantiles: int = 128, seed: int = 0) -> torch.Tensor:
     """Sliced 2-Wasserstein distance (squared) between the Lab colour clouds of two images."""
-    return StyleTarget(target, projections, quantiles, seed=seed).swd(_lab_points(as_points(output)))
+    n = as_points(target).shape[0]
+    return StyleTarget(target, projections, quantiles, max_points=n, seed=seed).swd(_lab_points(as_points(output)))
 
 
 def correspondence_loss(output_pts: torch.Tensor, target_pts: torch.Tensor,
@@ -165,6 +166,6 @@ def colour_style_loss(output: torch.Tensor, target: "torch.Tensor | StyleTarget"
 
     ``target`` may be the reference image or a precomputed StyleTarget (faster in a loop).
     """
-    if not isinstance(target, StyleTarget):
-        target = StyleTarget(target)
+    if not isinstance(target, StyleTarget):  # one-off comparison: use every pixel of both
+        target = StyleTarget(target, max_points=max(as_points(target).shape[0], as_points(output).shape[0]))
     return target.loss(output, w_moments, w_swd, w_hist)

@@ -1,0 +1,45 @@
+"""Same-scene registration: finds the overlap of two crops under a strong grade, declines other scenes."""
+
+import numpy as np
+import pytest
+
+from conftest import shared_images
+from ncst_bridge.grade.grade import colour_grade_numpy
+from ncst_bridge.grade.params import GradeParams
+from ncst_bridge.io.images import read_image
+from ncst_bridge.match.correspond import find_alignment, register
+from ncst_bridge.match.pipeline import fit_size
+
+LOOK = GradeParams(contrast=1.5, hue=70, saturation=1.6, temperature=-0.6, gamma=1.3)
+
+
+def crops(path):
+    img = fit_size(read_image(path), 400).astype(np.float64)
+    h, w = img.shape[:2]
+    a = img[: int(0.75 * h), : int(0.75 * w)]
+    b = img[h - int(0.75 * h):, w - int(0.75 * w):]
+    return a, b, (w - int(0.75 * w), h - int(0.75 * h))
+
+
+@pytest.mark.parametrize("index", [0, 7, 14, 21])
+def test_registers_two_crops_of_one_photo_under_a_strong_grade(index):
+    a, b, (dx, dy) = crops(shared_images()[index])
+    found = find_alignment(a, colour_grade_numpy(b, LOOK))
+    assert found is not None
+    h, info = found
+    # b's origin lies at (dx, dy) in a's frame: the homography maps (0, 0) there
+    origin = h @ np.array([0.0, 0.0, 1.0])
+    assert np.allclose(origin[:2] / origin[2], [dx, dy], atol=2.0), (origin, dx, dy, info)
+    pairs = register(a, colour_grade_numpy(b, LOOK))
+    expected = colour_grade_numpy(pairs.content, LOOK)
+    assert np.median(np.abs(expected - pairs.reference)) < 0.01
+
+
+def test_declines_different_scenes():
+    photos = shared_images()
+    hits = 0
+    for i in range(0, 40, 5):
+        a = fit_size(read_image(photos[i]), 320).astype(np.float64)
+        b = fit_size(read_image(photos[i + 2]), 320).astype(np.float64)
+        hits += register(a, b) is not None
+    assert hits == 0
