@@ -13,7 +13,7 @@ from typing import Callable, Sequence
 
 import torch
 
-from ncst_bridge.grade.grade import colour_grade
+from ncst_bridge.grade.grade import colour_grade, torch_threads
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.match.paramvec import ParamVector
 from ncst_bridge.model import losses
@@ -145,9 +145,7 @@ def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[s
                 break
         return local
 
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)  # a few thousand points: threads cost more than they give (5x on 2 busy cores)
-    try:
+    with torch_threads(1):  # a few thousand points: threads cost more than they give (5x on 2 busy cores)
         starts = [z0] if corr_in is not None else _hue_starts(pv, z0)
         probe = max(10, iterations // 8) if len(starts) > 1 else 0
         if probe:
@@ -157,6 +155,4 @@ def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[s
             z_main = z0
         if not stopped:
             run(z_main, max(iterations - probe * len(starts), 1), lr)
-    finally:
-        torch.set_num_threads(threads)
     return FitResult(pv.to_params(best[1]), best[0], len(history), time.perf_counter() - t0, history)
