@@ -19,6 +19,7 @@ from ncst_bridge.errors import NcstError
 COMMAND_MODULES = (
     "ncst_bridge.commands.core",
     "ncst_bridge.commands.resolve",
+    "ncst_bridge.commands.pretrain",
 )
 
 
