@@ -117,7 +117,8 @@ class PairDataset(Dataset):
         return torch.from_numpy(np.ascontiguousarray(crop, dtype=np.float32) / 255.0).permute(2, 0, 1)
 
     def _look(self, rng: np.random.Generator, strength: float) -> dict[str, float]:
-        return {n: random_params(rng, strength, self.look_names)[n] for n in self.look_names}
+        look = random_params(rng, strength, self.look_names)
+        return {n: look[n] for n in self.look_names}
 
     def __getitem__(self, index: int) -> dict[str, torch.Tensor]:
         rng = np.random.default_rng([self.seed, int(index)])
