@@ -130,11 +130,16 @@ def load_model(path: str | Path, *, encoder: str | None = None, names: Sequence[
     return model.to(device)
 
 
-def load_default_model(device: str | torch.device = "cpu") -> NCSTNet:
-    """The embedded colour-statistics model shipped in the package (no download)."""
+def load_default_model(device: str | torch.device = "cpu", *, encoder: str | None = None,
+                       names: Sequence[str] | None = None) -> NCSTNet:
+    """The embedded colour-statistics model shipped in the package (no download).
+
+    ``encoder``/``names`` as in load_model: asking the embedded model for another encoder or other
+    parameters is a one-line NcstError (pretrain one with ``ncst pretrain`` instead).
+    """
     if not DEFAULT_MODEL.is_file():
         raise NcstError(f"{DEFAULT_MODEL}: the embedded NCST model is missing from this installation")
-    return load_model(DEFAULT_MODEL, device=device)
+    return load_model(DEFAULT_MODEL, encoder=encoder, names=names, device=device)
 
 
 def read_card(path: str | Path) -> dict:

@@ -127,6 +127,7 @@ class VGG19Encoder(nn.Module):
 
     name = "vgg19"
     channels = (64, 128, 256, 512)
+    min_input_size = 16  # relu4_1 is 1/8 of the input: at least 2x2
 
     def __init__(self, weights: str | os.PathLike | None = None, *, random_weights_for_tests: bool = False):
         super().__init__()
@@ -189,6 +190,7 @@ class ColourStatsEncoder(nn.Module):
         self.patches = tuple(int(p) for p in patches)
         n = 7 + 3 * self.bins + 7 + 3
         self.channels = (n, n, n, n)
+        self.min_input_size = 2 * max(self.patches)  # the coarsest level at least 2x2
         self.register_buffer("lab_scale", torch.tensor([100.0, 128.0, 128.0]).reshape(1, 3, 1, 1), persistent=False)
         self.register_buffer("centres_l", torch.linspace(0.0, 1.0, self.bins), persistent=False)
         self.register_buffer("centres_ab", torch.linspace(-0.5, 0.5, self.bins), persistent=False)

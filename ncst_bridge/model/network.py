@@ -32,6 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
+from ncst_bridge.errors import NcstError
 from ncst_bridge.match.direct import COLOUR_NAMES
 from ncst_bridge.match.paramvec import ParamVector
 
@@ -84,6 +85,11 @@ class NCSTNet(nn.Module):
         self.pv = ParamVector(self.names)
         self.width, self.hidden, self.input_size = int(width), int(hidden), int(input_size)
         self.groups, self.pool, self.stats_skip = int(groups), int(pool), bool(stats_skip)
+        if self.input_size < encoder.min_input_size:
+            raise NcstError(f"input size {self.input_size} is too small for the {encoder.name} encoder "
+                            f"(at least {encoder.min_input_size}: its coarsest level must be 2x2 or more)")
+        if self.width % self.groups or self.hidden % self.groups:
+            raise NcstError(f"width {self.width} and hidden {self.hidden} must be multiples of {self.groups} (GroupNorm groups)")
         chans = tuple(encoder.channels)
         self.blocks = nn.ModuleList(ScaleBlock(c, self.width, self.groups) for c in chans)
         self.fuse = nn.Conv2d(len(chans) * self.width, self.hidden, 3, stride=2, padding=1)

@@ -318,7 +318,7 @@ def _train(cfg, files, out, world, rank, local_rank, resuming, callback, random_
                 torch.nn.utils.clip_grad_norm_(params, cfg.clip_grad)
             scaler.step(opt)
             scaler.update()
-            lv = float(loss)
+            lv = float(loss.detach())
             completed = it + 1
             for k, v in {"loss": lv, **parts}.items():
                 window.setdefault(k, []).append(v)

@@ -54,3 +54,8 @@ def vgg_content_loss(encoder: VGG19Encoder, output: torch.Tensor, content: torch
     with torch.no_grad():
         target = encoder(content)[-1]
     return F.mse_loss(encoder(output)[-1], target)
+
+
+def content_from_features(out_feats: list[torch.Tensor], content_feats: list[torch.Tensor]) -> torch.Tensor:
+    """Eq. 2 on precomputed features (relu4_1, the last level)."""
+    return F.mse_loss(out_feats[-1], content_feats[-1])
