@@ -137,3 +137,14 @@ def test_embedded_model_predicts_known_looks_zero_shot():
         before += lab_error(a, target)
         after += lab_error(graded, target)
     assert after < 0.6 * before, (before, after)
+
+
+def test_param_vector_gradients_stay_finite_across_the_hue_range():
+    """Regression: hue beyond about 88.7 degrees gave NaN gradients (exp overflow inside torch.where),
+    which killed pretraining at iteration 3679 of the embedded model's first run."""
+    pv = ParamVector(COLOUR_NAMES)
+    img = torch.rand(1, 3, 8, 8)
+    for hue in (-179.0, -120.0, 94.12, 170.0):
+        z = pv.to_z({"hue": hue, "brightness": 1.5}).requires_grad_()
+        colour_grade(img, pv.values(z)).sum().backward()
+        assert torch.isfinite(z.grad).all(), (hue, z.grad)
