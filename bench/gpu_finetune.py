@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -41,7 +42,8 @@ def _images(k: int, side: int) -> tuple[torch.Tensor, torch.Tensor]:
 
     from ncst_bridge.io.images import read_image
 
-    photos = sorted((REPO.parent / "shared" / "data" / "images").glob("*.jpg")) or [REPO / "samples" / "reference.jpg"]
+    shared = Path(os.environ.get("NCST_SHARED_DATA", REPO.parent / "shared" / "data"))
+    photos = sorted((shared / "images").glob("*.jpg")) or [REPO / "samples" / "reference.jpg"]
     frames = []
     for i in range(k + 1):
         img = read_image(photos[i % len(photos)])
