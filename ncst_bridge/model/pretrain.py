@@ -168,7 +168,7 @@ def _card(cfg: PretrainConfig, model: NCSTNet, n_images: int, it: int, curve: li
                      "look_strength": cfg.look_strength, "device": str(device),
                      "amp": str(amp).replace("torch.", "") if amp else "off",
                      "seconds": round(seconds, 1),
-                     "seconds_per_iteration": round(seconds / max(1, it - extra.get("first_iteration", 0)), 4)},
+                     "seconds_per_iteration": round(seconds / max(1, it), 4)},
         "loss_curve": curve,
         "command_line": cfg.command_line,
         "versions": versions(),
