@@ -8,7 +8,8 @@ clips; parametric looks and third-party creative LUTs; target = L(content)). Eve
 content and reference downscaled to ``--solve-side`` px (long side); the found parameters are then
 applied at the pairs' resolution and scored with ΔE2000 against the target. Rows: identity, the
 direct solver (match.direct.fit_direct, its defaults), the embedded network zero-shot (no training),
-and the embedded network fine-tuned (finetune.finetune at lr 1e-4, the paper's rate).
+and the embedded network fine-tuned (finetune.finetune at lr 1e-4, the paper's rate), optionally
+also with ``--prior-weight`` (a pull towards the zero-shot prediction).
 
 Caveat printed with the table: the embedded model was pretrained on the shared photos, so photo
 pairs are seen scenes (with unseen random looks); clip pairs and creative-LUT looks are unseen.
@@ -47,6 +48,8 @@ def main() -> int:
     ap.add_argument("--solve-side", type=int, default=64)
     ap.add_argument("--iterations", type=int, default=200, help="fine-tuning iterations")
     ap.add_argument("--threads", type=int, default=1)
+    ap.add_argument("--prior-weight", type=float, default=0.0,
+                    help="also fine-tune with this prior_weight (keeps z near the zero-shot prediction)")
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "neural_eval.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
@@ -54,6 +57,8 @@ def main() -> int:
         pairs.SHARED = Path(os.environ["NCST_SHARED_DATA"])
     model = load_default_model()
     methods = ("identity", "direct", "neural zero-shot", f"neural fine-tuned ({args.iterations} it)")
+    if args.prior_weight:
+        methods += (f"fine-tuned, prior {args.prior_weight:g}",)
     rows = []
     for pair in pairs.build_pairs(args.photos):
         c, r = _t(pair.content, args.solve_side), _t(pair.reference, args.solve_side)
@@ -68,6 +73,10 @@ def main() -> int:
         t3 = time.perf_counter()
         row = {"pair": pair.name, "family": pair.family, "source": pair.source,
                "seconds": {"direct": t1 - t0, "neural zero-shot": t2 - t1, methods[3]: t3 - t2}}
+        if args.prior_weight:
+            found[methods[4]], _ = finetune(model, c, r, iterations=args.iterations, lr=1e-4, device="cpu",
+                                            prior_weight=args.prior_weight)
+            row["seconds"][methods[4]] = time.perf_counter() - t3
         for m in methods:
             out = pair.content if found[m] is None else colour_grade_numpy(pair.content, found[m])
             row[m] = metrics.delta_e(out, pair.target)[0]
