@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "ncst_bridge.commands.resolve",
     "ncst_bridge.ofx_install",
     "ncst_bridge.commands.ocio",
+    "ncst_bridge.commands.pretrain",
 )
 
 

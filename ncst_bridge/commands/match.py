@@ -44,6 +44,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="do not look for same-scene correspondences (distribution matching only)")
     p.add_argument("--model", default=None, metavar="CHECKPOINT",
                    help="neural solver checkpoint (.safetensors; default: the embedded model)")
+    p.add_argument("--encoder", choices=("colour-stats", "vgg19"), default=None,
+                   help="neural: the encoder the checkpoint must use (vgg19 needs ImageNet weights)")
+    p.add_argument("--vgg-weights", default=None, metavar="PATH",
+                   help="neural with vgg19: torchvision VGG-19 ImageNet weights (.pth/.safetensors; or $NCST_VGG_WEIGHTS)")
     p.add_argument("--render", default=None, metavar="OUT", help="also render the (first) video input graded")
     p.add_argument("--force", action="store_true", help="replace OUTDIR (and --render OUT) if they exist")
     add_colour_options(p, reference=True, camera_luts=True)
@@ -146,7 +150,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     t_inputs = time.perf_counter() - t0
 
     cfg = MatchConfig(solver=args.solver, device=args.device, iterations=args.iterations, seed=args.seed,
-                      correspond=not args.no_register, model_path=args.model)
+                      correspond=not args.no_register, model_path=args.model, encoder=args.encoder,
+                      vgg_weights=args.vgg_weights)
     bar = _progress_bar(cfg)
     with _StopFlag() as stop:
         result = match_frames(frames, reference, cfg, should_stop=stop, progress=bar.update if bar else None)

@@ -52,7 +52,8 @@ class ParamVector:
         hi = torch.tensor(self._hi, dtype=z.dtype, device=z.device)
         v = lo + (hi - lo) * torch.sigmoid(z)
         is_log = torch.tensor(self._log, device=z.device)
-        # exp only where it is meant: exp(180) of a hue would be inf and poison the gradient
+        # exp only where the parameter is log-spaced: exp(hue up to 180) overflows float32, and
+        # torch.where's backward then gives 0 * inf = NaN to hue beyond about +-88.7 degrees.
         v = torch.where(is_log, torch.exp(torch.where(is_log, v, torch.zeros_like(v))), v)
         return {n: v[..., i] for i, n in enumerate(self.names)}
 

@@ -35,6 +35,8 @@ class MatchConfig:
     correspond: bool = True  # register same-scene keyframes with the reference
     weights: LossWeights = field(default_factory=LossWeights)
     model_path: str | None = None  # neural solver checkpoint (default: the embedded model)
+    encoder: str | None = None  # neural: the encoder the checkpoint must have (colour-stats | vgg19)
+    vgg_weights: str | None = None  # neural with vgg19: ImageNet VGG-19 weights file
 
 
 @dataclass

@@ -9,7 +9,7 @@
   the reference show the same scene and could be registered (see match/correspond.py).
 
 All take display-encoded sRGB in [0, 1]. The VGG style/content losses of the paper (eq. 1-2) live in
-model/vgg.py because they need ImageNet weights.
+model/vgg_losses.py because they need ImageNet weights.
 """
 
 from __future__ import annotations
