@@ -126,3 +126,19 @@ def test_render_in_one_command(tmp_path):
     assert proc.returncode == 0, proc.stderr
     with av.open(str(tmp_path / "graded.mp4")) as c, av.open(str(clip)) as d:
         assert c.streams.video[0].frames == d.streams.video[0].frames
+
+
+def test_neural_solver_and_its_bad_input(tmp_path):
+    img = write_image(tmp_path / "k.png", read_image(shared_images()[3])[::4, ::4])
+    proc = run_ncst("match", img, "--reference", STILL, "-o", tmp_path / "n", "--solver", "neural",
+                    "--iterations", "5", "--device", "cpu")
+    assert proc.returncode == 0, proc.stderr
+    prov = json.loads((tmp_path / "n" / "params.json").read_text())["provenance"]["solver"]
+    assert prov["solver"] == "neural" and prov["encoder"] == "colour-stats" and prov["device"] == "cpu"
+    out = tmp_path / "bad"
+    env_free = ["match", img, "--reference", STILL, "-o", out, "--solver", "neural", "--iterations", "2"]
+    assert_one_line_error(run_ncst(*env_free, "--encoder", "vgg19"), "colour-stats")
+    fake = tmp_path / "fake.safetensors"
+    fake.write_bytes(b"not a checkpoint")
+    assert_one_line_error(run_ncst(*env_free, "--model", fake), "fake.safetensors")
+    assert not out.exists()
