@@ -59,7 +59,8 @@ def node_look(colour, bundle, frames_space, clip_dir, config, python, project_ro
         folder = os.path.join(clip_dir, "look_in_" + colour_run.slug(space))
         log("  nodes work in '%s', the frames are in %s: ncst bake --input-space '%s'" % (
             space, "'%s'" % frames_space if frames_space else "display-referred Rec.709/sRGB", space))
-        matchrun.run(matchrun.bake_argv(python, bundle.path("params.json"), folder, space, config), project_root, log)
+        matchrun.run(matchrun.bake_argv(python, bundle.path("params.json"), folder, space, config), project_root,
+                     log, what="ncst bake (the look in '%s')" % space)
         got, working, path = matchrun.camera_look(folder)
         made_by = "ncst bake"
     if got is not None and got == working:

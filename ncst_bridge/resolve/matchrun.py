@@ -88,7 +88,7 @@ def child_env(project_root, environ=None):
     return env
 
 
-def run(argv, project_root, log):
+def run(argv, project_root, log, what="ncst match"):
     """Run ``argv``, streaming its output lines to ``log``; BridgeError with its last line on failure."""
     exe = argv[0]
     if os.path.isabs(exe) and not os.path.isfile(exe):
@@ -99,7 +99,7 @@ def run(argv, project_root, log):
                                 stdin=subprocess.DEVNULL, cwd=cwd, env=child_env(project_root),
                                 universal_newlines=True, encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise BridgeError("cannot start ncst match (%s): %s" % (exe, exc))
+        raise BridgeError("cannot start %s (%s): %s" % (what, exe, exc))
     last = ""
     for line in proc.stdout:
         line = line.rstrip()
@@ -108,7 +108,7 @@ def run(argv, project_root, log):
             log("    " + line)
     rc = proc.wait()
     if rc != 0:
-        raise BridgeError("ncst match failed (exit %d): %s" % (rc, last or "no message"))
+        raise BridgeError("%s failed (exit %d): %s" % (what, rc, last or "no message"))
 
 
 def _triple(value, what):
