@@ -3,6 +3,8 @@
 Modes (given before the match arguments):
   --fake-mode copy --fake-source BUNDLE   copy a ready bundle (fast: no torch import)
   --fake-mode bake --fake-source PARAMS   run the real ``python -m ncst_bridge bake`` into OUTDIR
+                                          (with --input-space/--camera-lut-size/--ocio-config passed on,
+                                          so the bundle holds look_in_<space>.cube as ncst match's would)
   --fake-mode fail                        print an error and exit 2, writing nothing
 Each call appends its argument list to NCST_FAKE_MATCH_LOG (JSON lines) when that is set.
 """
@@ -28,6 +30,10 @@ def main(argv):
         p.add_argument(opt, type=int)
     p.add_argument("--solver")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
+    p.add_argument("--input-space")
+    p.add_argument("--reference-space")
+    p.add_argument("--ocio-config")
+    p.add_argument("--camera-lut-size", type=int)
     args = p.parse_args(argv)
     log = os.environ.get("NCST_FAKE_MATCH_LOG")
     if log:
@@ -53,6 +59,10 @@ def main(argv):
         return 0
     cmd = [sys.executable, "-m", "ncst_bridge", "bake", args.fake_source, "-o", args.output,
            "--size", str(args.lut_size or 33)]
+    for flag, value in (("--input-space", args.input_space), ("--camera-lut-size", args.camera_lut_size),
+                        ("--ocio-config", args.ocio_config)):
+        if value is not None:
+            cmd += [flag, str(value)]
     return subprocess.call(cmd)
 
 

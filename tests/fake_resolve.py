@@ -17,7 +17,14 @@ TimelineItem, MediaPoolItem, Graph, Gallery, Fusion's UIManager) and the documen
 * method sets differ by version: TimelineItem.GetNumNodes/SetLUT/GetLUT before 19.0, the Graph
   API from 19.0, GetSourceStartFrame from 19.0.2, ExportCurrentFrameAsStill from 18.5,
   Timeline.ApplyGradeFromDRX until 19.1, IsStudio documented from 21.1;
-* free vs Studio: UIManager is None on free 19.1+, external scripting answers None on free.
+* free vs Studio: UIManager is None on free 19.1+, external scripting answers None on free;
+* project (and custom timeline) settings: GetSetting(key) answers strings, "" for a key it does not
+  know (the README's "trivial result"), everything with no argument; SetSetting wants strings and
+  answers False for unknown keys and for the colour spaces ACES makes read-only. Colour settings
+  come from presets with the values Resolve's project settings use (``COLOUR_PRESETS``), or from a
+  spec dict, whose values may be None/False to play builds that do not know a key;
+* clips carry their colour attributes ("Input Color Space", "IDT", "Input LUT");
+* .cube files: 3D, 1D, or Resolve's shaper form (LUT_1D_SIZE + LUT_3D_SIZE in one file).
 
 The file is standard library only and runs on Python 3.8 (the bridge's own floor), so the
 installed menu file can be run against it by an old interpreter too.
@@ -94,22 +101,88 @@ def write_png(path, rgb, width=32, height=18):
 
 
 def cube_is_valid(path):
-    """Resolve refuses a .cube whose row count is not N^3 (or N for 1D)."""
+    """Resolve refuses a .cube whose row count is not N^3 (3D), N (1D) or N1 + N3^3 (shaper + 3D)."""
     try:
         with open(path, "r") as fh:
             lines = [ln.strip() for ln in fh if ln.strip() and not ln.startswith("#")]
     except OSError:
         return False
-    size, dims = None, 3
+    size_1d = size_3d = None
     rows = 0
     for ln in lines:
         if ln.startswith("LUT_3D_SIZE"):
-            size = int(ln.split()[1])
+            size_3d = int(ln.split()[1])
         elif ln.startswith("LUT_1D_SIZE"):
-            size, dims = int(ln.split()[1]), 1
+            size_1d = int(ln.split()[1])
         elif re.match(r"^[-+0-9.eE]+\s+[-+0-9.eE]+\s+[-+0-9.eE]+$", ln):
             rows += 1
-    return size is not None and rows == size ** dims
+    if size_1d is None and size_3d is None:
+        return False
+    return rows == (size_1d or 0) + (size_3d or 0) ** 3
+
+
+# --- project colour settings -------------------------------------------------------------------
+# Values as Resolve's Project Settings > Color Management show them (key names and the enumerated
+# values of colorScienceMode, rcmPresetMode, tone mapping and colorAcesNodeLUTProcessingSpace from
+# the 21.1 doc-site; colour space names as the UI lists them, separate or combined with the gamma).
+
+_ACES_DEFAULTS = {"colorAcesIDT": "No Input Transform", "colorAcesODT": "No Output Transform",
+                  "colorAcesNodeLUTProcessingSpace": "projectSetting"}
+COLOUR_PRESETS = {
+    # DaVinci YRGB (not colour managed), Rec.709 Gamma 2.4: the default project
+    "yrgb": dict(_ACES_DEFAULTS, colorScienceMode="davinciYRGB", isAutoColorManage="0", rcmPresetMode="Custom",
+                 separateColorSpaceAndGamma="0", colorSpaceTimeline="Rec.709 Gamma 2.4",
+                 colorSpaceTimelineGamma="Gamma 2.4", colorSpaceInput="Rec.709 Gamma 2.4",
+                 colorSpaceInputGamma="Gamma 2.4", colorSpaceOutput="Rec.709 Gamma 2.4",
+                 colorSpaceOutputGamma="Gamma 2.4", colorSpaceOutputToneMapping="None", outputDRT="None",
+                 inputDRT="None"),
+    # DaVinci YRGB Color Managed v2, "DaVinci Wide Gamut" preset: DaVinci WG / Intermediate timeline
+    "rcm_dwg": dict(_ACES_DEFAULTS, colorScienceMode="davinciYRGBColorManagedv2", isAutoColorManage="0",
+                    rcmPresetMode="Custom", separateColorSpaceAndGamma="1", colorSpaceTimeline="DaVinci WG",
+                    colorSpaceTimelineGamma="DaVinci Intermediate", colorSpaceInput="Rec.709",
+                    colorSpaceInputGamma="Gamma 2.4", colorSpaceOutput="Rec.709", colorSpaceOutputGamma="Gamma 2.4",
+                    colorSpaceOutputToneMapping="DaVinci", outputDRT="DaVinci", inputDRT="DaVinci"),
+    # the same with the combined names (separate colour space and gamma off)
+    "rcm_dwg_combined": dict(_ACES_DEFAULTS, colorScienceMode="davinciYRGBColorManagedv2", isAutoColorManage="0",
+                             rcmPresetMode="Custom", separateColorSpaceAndGamma="0",
+                             colorSpaceTimeline="DaVinci WG/Intermediate", colorSpaceTimelineGamma="",
+                             colorSpaceInput="Rec.709 Gamma 2.4", colorSpaceInputGamma="",
+                             colorSpaceOutput="Rec.709 Gamma 2.4", colorSpaceOutputGamma="",
+                             colorSpaceOutputToneMapping="None", outputDRT="None", inputDRT="None"),
+    # Color Managed with a Rec.709 / sRGB timeline: nodes work in NCST's working space
+    "rcm_srgb": dict(_ACES_DEFAULTS, colorScienceMode="davinciYRGBColorManagedv2", isAutoColorManage="0",
+                     rcmPresetMode="Custom", separateColorSpaceAndGamma="1", colorSpaceTimeline="Rec.709",
+                     colorSpaceTimelineGamma="sRGB", colorSpaceInput="Rec.709", colorSpaceInputGamma="sRGB",
+                     colorSpaceOutput="Rec.709", colorSpaceOutputGamma="sRGB", colorSpaceOutputToneMapping="None",
+                     outputDRT="None", inputDRT="None"),
+    # Color Managed, HDR: Rec.2020 / ST 2084 (PQ) timeline and output
+    "rcm_hdr_pq": dict(_ACES_DEFAULTS, colorScienceMode="davinciYRGBColorManagedv2", isAutoColorManage="0",
+                       rcmPresetMode="Custom", separateColorSpaceAndGamma="1", colorSpaceTimeline="Rec.2020",
+                       colorSpaceTimelineGamma="Rec.2100 ST2084", colorSpaceInput="Rec.709",
+                       colorSpaceInputGamma="Gamma 2.4", colorSpaceOutput="Rec.2020",
+                       colorSpaceOutputGamma="Rec.2100 ST2084", colorSpaceOutputToneMapping="DaVinci",
+                       outputDRT="DaVinci", inputDRT="DaVinci"),
+    # ACEScct, Rec.709 output transform; node LUTs in the project's (timeline) space
+    "acescct": {"colorScienceMode": "acescct", "isAutoColorManage": "0", "rcmPresetMode": "Custom",
+                "separateColorSpaceAndGamma": "0", "colorSpaceTimeline": "ACEScct", "colorSpaceTimelineGamma": "",
+                "colorSpaceInput": "", "colorSpaceInputGamma": "", "colorSpaceOutput": "", "colorSpaceOutputGamma": "",
+                "colorSpaceOutputToneMapping": "None", "outputDRT": "None", "inputDRT": "None",
+                "colorAcesIDT": "No Input Transform", "colorAcesODT": "Rec.709",
+                "colorAcesNodeLUTProcessingSpace": "projectSetting"},
+}
+ACES_READ_ONLY = ("colorSpaceTimeline", "colorSpaceTimelineGamma", "colorSpaceInput", "colorSpaceInputGamma",
+                  "colorSpaceOutput", "colorSpaceOutputGamma")
+
+
+def colour_settings_from_spec(value):
+    """A preset name, or a dict (``"preset"`` plus overrides; values may be None/False), -> settings."""
+    if value is None:
+        return dict(COLOUR_PRESETS["yrgb"])
+    if isinstance(value, str):
+        return dict(COLOUR_PRESETS[value])
+    out = dict(COLOUR_PRESETS[value["preset"]]) if value.get("preset") else {}
+    out.update((k, v) for k, v in value.items() if k != "preset")
+    return out
 
 
 # --- the "every attribute exists" object model -------------------------------------------------
@@ -257,13 +330,31 @@ class FakeProject(FakeObject):
     def GetGallery(self):
         return self._world.gallery
 
-    def GetSetting(self, name=None):
+    def _settings(self):
         tl = self._world.timeline
         settings = {"timelineFrameRate": tl.fps_setting, "timelineDropFrameTimecode": "1" if tl.drop else "0",
                     "timelineResolutionWidth": "1920", "timelineResolutionHeight": "1080"}
-        if name is None:
-            return dict(settings)
-        return settings.get(name, "")
+        settings.update(self._world.colour_settings)
+        return settings
+
+    def GetSetting(self, name=None):
+        settings = self._settings()
+        if name is None or name == "":
+            return dict((k, v) for k, v in settings.items() if v is not None)
+        return settings.get(name, "")  # an unknown key: a "trivial result", not an error
+
+    def SetSetting(self, name, value):
+        w = self._world
+        if w.modal or not isinstance(value, str) or name not in self._settings():
+            return False
+        if name in w.colour_settings and w.colour_settings[name] is None:
+            return False  # a key this build does not have
+        if name in ACES_READ_ONLY and str(w.colour_settings.get("colorScienceMode", "")).startswith("aces"):
+            return False  # read-only under ACES [README: custom colorspaces in an ACES workflow]
+        if name == "timelineFrameRate":
+            return False  # not modelled
+        w.colour_settings[name] = value
+        return True
 
     def RefreshLUTList(self):
         w = self._world
@@ -302,6 +393,7 @@ class FakeTimeline(FakeObject):
         self.start = fake_tc_to_frame(start_tc.replace(";", ":"), fps, drop)
         self.tracks = []
         self.playhead = self.start
+        self.custom_settings = {}
 
     def item_at(self, frame):
         for track in reversed(self.tracks):
@@ -317,6 +409,18 @@ class FakeTimeline(FakeObject):
         return "timeline-1"
 
     def GetSetting(self, name=None):
+        """Project values unless useCustomSettings is "1" (then this timeline's own, where it has them)."""
+        own = self.custom_settings
+        custom = own.get("useCustomSettings") == "1"
+        if name is None or name == "":
+            out = self._world.project.GetSetting()
+            if custom:
+                out.update((k, v) for k, v in own.items() if v is not None)
+            return out
+        if name == "useCustomSettings":
+            return own.get("useCustomSettings", "0")
+        if custom and name in own:
+            return own[name]
         return self._world.project.GetSetting(name)
 
     def GetStartFrame(self):
@@ -402,7 +506,9 @@ class FakeTimelineItem(FakeObject):
             props = {"Clip Name": self.name, "File Path": spec.get("file", ""), "FPS": self.media_fps,
                      "Type": {"media": "Video", "compound": "Timeline", "still": "Still"}[self.kind],
                      "Frames": str(spec.get("frames", self.source_start + self.duration + 100)),
-                     "Start": "0", "Drop frame": "0", "Resolution": "1920x1080"}
+                     "Start": "0", "Drop frame": "0", "Resolution": "1920x1080",
+                     "Input Color Space": spec.get("input_colour_space", ""), "IDT": spec.get("idt", ""),
+                     "Input LUT": spec.get("input_lut", "")}
             self.mpi = FakeMediaPoolItem(world, props)
         self.versions = {}  # (name, type) -> Grade
         self.order = []
@@ -822,6 +928,7 @@ class World(object):
         self.discovered = set()
         self.request_file = spec.get("request_file")
         self.ui_script = [tuple(a) for a in spec.get("ui_script", [])]
+        self.colour_settings = colour_settings_from_spec(spec.get("colour"))
         self.calls = []
         self.exported_frames = []
         self.windows = []
@@ -834,6 +941,7 @@ class World(object):
         self.timeline = FakeTimeline(self, t.get("name", "Timeline 1"), str(t.get("fps", "24")),
                                      bool(t.get("drop", False)), t.get("start_tc", "01:00:00:00"),
                                      t.get("fps_setting"))
+        self.timeline.custom_settings = dict(t.get("settings") or {})
         for i, track in enumerate(spec.get("tracks", []), 1):
             self.timeline.tracks.append([FakeTimelineItem(self, c, self.timeline, i) for c in track])
         if t.get("playhead"):

@@ -3,7 +3,10 @@
 Stdlib only, Python >= 3.8. Resolve's interpreter has no torch, so the heavy work runs as
 ``<project python> -m ncst_bridge match INPUT... --reference STILL -o OUTDIR [options]``: an
 argument list, never a shell string. Media files come with ``--start-frame N --end-frame M``
-(inclusive source frames, the file's own 0-based numbering).
+(inclusive source frames, the file's own 0-based numbering) and, in colour-managed projects,
+``--input-space``/``--reference-space``. When Resolve's nodes work in a space other than the frames'
+one, ``<project python> -m ncst_bridge bake BUNDLE/params.json -o DIR --input-space NODE_SPACE``
+makes the look for the nodes (``look_in_<space>.cube``) from the parameters the match found.
 """
 
 import json
@@ -18,8 +21,8 @@ OPTIONS = (("keyframes", "--keyframes"), ("solver", "--solver"), ("iterations", 
 BUNDLE_FILES = ("params.json", "look.cube", "residual.cube")
 
 
-def match_argv(python, inputs, reference, out_dir, settings, start=None, end=None, command=None):
-    """The argument list for one ``ncst match`` run."""
+def match_argv(python, inputs, reference, out_dir, settings, start=None, end=None, command=None, extra=None):
+    """The argument list for one ``ncst match`` run (``extra``: more options, e.g. colour spaces)."""
     if command:
         argv = list(command)
     else:
@@ -34,7 +37,44 @@ def match_argv(python, inputs, reference, out_dir, settings, start=None, end=Non
         value = settings.get(key)
         if value is not None and value != "":
             argv += [flag, str(value)]
+    return argv + list(extra or [])
+
+
+def bake_argv(python, params_json, out_dir, space, settings):
+    """The argument list for ``ncst bake PARAMS -o OUTDIR --input-space SPACE`` (the look in ``space``)."""
+    if not python:
+        raise BridgeError("the project's Python is not recorded: run `ncst resolve install` again")
+    argv = [python, "-m", "ncst_bridge", "bake", os.path.abspath(params_json), "-o", os.path.abspath(out_dir),
+            "--input-space", space]
+    if settings.get("lut_size"):
+        argv += ["--lut-size", str(int(settings["lut_size"]))]
+    if settings.get("camera_lut_size"):
+        argv += ["--camera-lut-size", str(int(settings["camera_lut_size"]))]
+    if settings.get("ocio_config"):
+        argv += ["--ocio-config", settings["ocio_config"]]
     return argv
+
+
+def camera_look(folder):
+    """What a bundle's ``params.json`` ``colour_management`` block says of its look in the input space.
+
+    Returns ``(input_space, working_space, look_in path or None)``: canonical OCIO names as ncst
+    wrote them; ``(None, None, None)`` when the bundle was made without ``--input-space``.
+    """
+    try:
+        with open(os.path.join(folder, "params.json"), "r", encoding="utf-8") as fh:
+            obj = json.load(fh)
+    except (OSError, ValueError):
+        return None, None, None
+    cm = obj.get("colour_management") if isinstance(obj, dict) else None
+    if not isinstance(cm, dict) or not isinstance(cm.get("input_space"), str):
+        return None, None, None
+    working = (cm.get("working_space") or {}).get("ocio_name") if isinstance(cm.get("working_space"), dict) else None
+    found = None
+    for name, info in (cm.get("files") or {}).items():
+        if isinstance(info, dict) and info.get("role") == "in input space" and os.path.isfile(os.path.join(folder, name)):
+            found = os.path.join(folder, name)
+    return cm["input_space"], working, found
 
 
 def child_env(project_root, environ=None):
@@ -48,7 +88,7 @@ def child_env(project_root, environ=None):
     return env
 
 
-def run(argv, project_root, log):
+def run(argv, project_root, log, what="ncst match"):
     """Run ``argv``, streaming its output lines to ``log``; BridgeError with its last line on failure."""
     exe = argv[0]
     if os.path.isabs(exe) and not os.path.isfile(exe):
@@ -59,7 +99,7 @@ def run(argv, project_root, log):
                                 stdin=subprocess.DEVNULL, cwd=cwd, env=child_env(project_root),
                                 universal_newlines=True, encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise BridgeError("cannot start ncst match (%s): %s" % (exe, exc))
+        raise BridgeError("cannot start %s (%s): %s" % (what, exe, exc))
     last = ""
     for line in proc.stdout:
         line = line.rstrip()
@@ -68,7 +108,7 @@ def run(argv, project_root, log):
             log("    " + line)
     rc = proc.wait()
     if rc != 0:
-        raise BridgeError("ncst match failed (exit %d): %s" % (rc, last or "no message"))
+        raise BridgeError("%s failed (exit %d): %s" % (what, rc, last or "no message"))
 
 
 def _triple(value, what):

@@ -3,7 +3,12 @@
 Stdlib only, Python >= 3.8. The environment variables are a contract (DESIGN.md): NCST_REFERENCE
 (reference still: a path, ``gallery`` for the newest still of the current album or
 ``gallery:<label>``), NCST_SCOPE (``clip`` default, ``timeline`` or ``track:N``), NCST_LUT_DIR
-(overrides the master LUT folder). The rest tune ``ncst match``.
+(overrides the master LUT folder). The rest tune ``ncst match`` and the colour handling:
+``colour_management`` (``auto``: follow the project's colour settings; ``off``: treat nodes as
+display-referred Rec.709/sRGB, the CDL path), ``input_space`` (the OCIO space of the clips' media
+when Resolve's clip attributes do not say, or in a project that is not colour managed),
+``reference_space`` (the reference still's space; default: display-referred for a file, the
+timeline space for a gallery still), ``ocio_config`` and ``camera_lut_size``.
 """
 
 import json
@@ -13,6 +18,7 @@ from . import paths
 from .errors import BridgeError
 
 DEVICES = ("auto", "cpu", "cuda", "mps")
+COLOUR_MODES = ("auto", "off")
 
 DEFAULTS = {
     "reference": None,       # path, "gallery" or "gallery:<label>"
@@ -26,6 +32,11 @@ DEFAULTS = {
     "lut_size": 33,
     "seed": None,
     "match_command": None,   # argument list replacing [python, -m, ncst_bridge, match]
+    "colour_management": "auto",  # auto: follow the project's colour settings; off: display-referred
+    "input_space": None,     # OCIO space of the clips' media (overrides Resolve's clip attributes)
+    "reference_space": None,  # OCIO space of the reference still (overrides the default)
+    "ocio_config": None,     # OCIO config naming those spaces (default: ncst's, the ACES studio config)
+    "camera_lut_size": None,  # lattice of look_in_<space>.cube (None: ncst match's default, 65)
 }
 
 ENV = {
@@ -39,9 +50,14 @@ ENV = {
     "NCST_DEVICE": "device",
     "NCST_LUT_SIZE": "lut_size",
     "NCST_SEED": "seed",
+    "NCST_COLOUR_MANAGEMENT": "colour_management",
+    "NCST_INPUT_SPACE": "input_space",
+    "NCST_REFERENCE_SPACE": "reference_space",
+    "NCST_OCIO_CONFIG": "ocio_config",
+    "NCST_CAMERA_LUT_SIZE": "camera_lut_size",
 }
 
-_INTS = {"keyframes": 1, "iterations": 0, "lut_size": 2, "seed": 0}
+_INTS = {"keyframes": 1, "iterations": 0, "lut_size": 2, "seed": 0, "camera_lut_size": 2}
 
 
 def parse_scope(value):
@@ -77,8 +93,12 @@ def validate(settings):
     if device not in DEVICES:
         raise BridgeError("device must be one of %s, got %r" % (", ".join(DEVICES), device))
     settings["device"] = device
+    mode = str(settings.get("colour_management") or "auto").strip().lower()
+    if mode not in COLOUR_MODES:
+        raise BridgeError("colour_management must be one of %s, got %r" % (", ".join(COLOUR_MODES), mode))
+    settings["colour_management"] = mode
     parse_scope(settings.get("scope"))
-    for key in ("reference", "solver", "lut_dir", "looks_dir"):
+    for key in ("reference", "solver", "lut_dir", "looks_dir", "input_space", "reference_space", "ocio_config"):
         v = settings.get(key)
         settings[key] = str(v).strip() if v not in (None, "") else None
     cmd = settings.get("match_command")

@@ -6,6 +6,11 @@ node count -> SetCDL (string values) on node 1 -> copy the LUT into <master LUT 
 RefreshLUTList -> SetLUT (residual on node 2 when there are >= 2 nodes, else the whole look on
 node 1 and no CDL) -> GetLUT -> version list -> sidecar JSON (Resolve has no GetCDL). Any failure
 loads the user's version back, deletes the new one and the copied LUT: the clip ends as it began.
+
+When the project's nodes work in a space other than display-referred Rec.709/sRGB (``look_in``:
+colour-managed timelines, see colour_run), SetCDL is skipped -- the CDL's numbers are meant for
+Rec.709/sRGB values -- and the look made for that space (``look_in_<space>.cube``) goes on node 1,
+first in the chain, where it sees the clip as the match did.
 """
 
 import json
@@ -138,10 +143,16 @@ def rollback(item, before, new_name):
     return problems
 
 
-def apply(session, info, target, bundle, reference, lut_root, now, extra=None, notes=None):
+def _nodes_from(first, count):
+    return "node %d" % first if count == first else "nodes %d-%d" % (first, count)
+
+
+def apply(session, info, target, bundle, reference, lut_root, now, extra=None, notes=None, look_in=None):
     """Write ``bundle`` into a new colour version of ``target``; returns the sidecar record.
 
-    Raises BridgeError after undoing everything when any step fails.
+    ``look_in``: None for the CDL path, or ``{"path", "space", "reason", ...}`` of the one LUT that
+    holds the look in the node space (no SetCDL). Raises BridgeError after undoing everything when
+    any step fails.
     """
     item = target.item
     before = VersionState(item)
@@ -169,7 +180,17 @@ def apply(session, info, target, bundle, reference, lut_root, now, extra=None, n
         if count < 1:
             raise BridgeError("cannot read the node count of the new version")
         cdl_record = None
-        if count >= 2:
+        lut_space = "working"  # display-referred Rec.709/sRGB in and out
+        if look_in is not None:
+            lut_node, lut_src, lut_space = 1, look_in["path"], look_in["space"]
+            old = nodes.get_lut(1)
+            if old:
+                warnings.append("node 1 held LUT %s (copied from your grade); this version has the NCST look "
+                                "there instead" % old)
+            warnings.append(look_in["reason"])
+            if count > 1:
+                warnings.append("%s of the copied grade still apply after the look" % _nodes_from(2, count))
+        elif count >= 2:
             lut_node, lut_name = 2, "residual.cube"
             old = nodes.get_lut(1)
             if old:
@@ -182,15 +203,18 @@ def apply(session, info, target, bundle, reference, lut_root, now, extra=None, n
                 warnings.append("Resolve refused SetCDL on this clip (a still or generator?): the whole look "
                                 "went into node 2's LUT and the CDL was NOT applied")
             if count > 2:
-                warnings.append("nodes 3-%d of the copied grade still apply after the look" % count)
+                warnings.append("%s of the copied grade still apply after the look" % _nodes_from(3, count))
         else:
             lut_node, lut_name = 1, "look.cube"
             warnings.append("the new version has one node: the whole look went into node 1's LUT and "
                             "the CDL was NOT applied (add a second node, serial, and run again for an "
                             "editable CDL)")
+        if look_in is None:
+            lut_src = bundle.path(lut_name)
+        lut_name = os.path.basename(lut_src)
 
         stem = unique_stem(lut_folder, clean("%s_%s_%s" % (session.name(), target.name, now.strftime("%Y%m%d-%H%M%S")), 90))
-        lut_abs = copy_lut(bundle.path(lut_name), lut_folder, stem)
+        lut_abs = copy_lut(lut_src, lut_folder, stem)
         copied.append(lut_abs)
         lut_rel = paths.LUT_SUBFOLDER + "/" + os.path.basename(lut_abs)
         if not ok(call(session.project, "RefreshLUTList")):
@@ -224,8 +248,9 @@ def apply(session, info, target, bundle, reference, lut_root, now, extra=None, n
             "node_count": count,
             "cdl_applied": cdl_record is not None,
             "cdl": cdl_record,
-            "lut": {"node": lut_node, "content": lut_name, "file": lut_abs, "set_lut_path": sent,
-                    "get_lut": readback},
+            "cdl_skipped": None if look_in is None else look_in["reason"],
+            "lut": {"node": lut_node, "content": lut_name, "source": lut_src, "space": lut_space,
+                    "file": lut_abs, "set_lut_path": sent, "get_lut": readback},
             "look": {"bundle": bundle.folder, "params": bundle.params,
                      "cdl": {"slope": bundle.slope, "offset": bundle.offset, "power": bundle.power,
                              "saturation": bundle.saturation},
