@@ -8,6 +8,8 @@ and third-party creative .cube LUTs.
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -23,7 +25,18 @@ from ncst_bridge.grade.sampling import random_params
 from ncst_bridge.io.images import read_image
 
 REPO = Path(__file__).resolve().parents[2]
-SHARED = REPO.parent / "shared" / "data"
+
+
+def _shared() -> Path:
+    """The shared real data: $NCST_SHARED_DATA, else ``../shared/data`` beside the checkout."""
+    env = os.environ.get("NCST_SHARED_DATA")
+    path = Path(env) if env else REPO.parent / "shared" / "data"
+    if not (path / "images").is_dir():
+        sys.exit(f"bench: the shared photos and clips are not at {path}; set NCST_SHARED_DATA")
+    return path
+
+
+SHARED = _shared()
 LONG_SIDE = 320
 COLOUR_NAMES = ("brightness", "contrast", "gamma", "hue", "saturation", "temperature")
 

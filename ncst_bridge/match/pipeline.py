@@ -31,6 +31,7 @@ class MatchConfig:
     iterations: int | None = None
     seed: int = 0
     working_size: int = 256  # long side of keyframes and reference inside the solver
+    register_size: int = 384  # long side for registration (more features survive than at 256)
     names: Sequence[str] = COLOUR_NAMES
     correspond: bool = True  # register same-scene keyframes with the reference
     weights: LossWeights = field(default_factory=LossWeights)
@@ -115,7 +116,8 @@ def match_frames(frames: list[np.ndarray], reference: np.ndarray, cfg: MatchConf
     ref = fit_size(reference, cfg.working_size)
     corr, reg_report = (None, [None] * len(small))
     if cfg.correspond:
-        corr, reg_report = _pairs(small, ref, cfg.seed)
+        corr, reg_report = _pairs([fit_size(f, cfg.register_size) for f in frames],
+                                  fit_size(reference, cfg.register_size), cfg.seed)
     t_reg = time.perf_counter() - t0
     info: dict[str, Any] = {"solver": solver, "iterations": iterations,
                             "registration": {"keyframes_registered": sum(r is not None for r in reg_report),
