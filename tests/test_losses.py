@@ -42,8 +42,8 @@ def test_losses_grow_with_the_grade_and_have_finite_gradients(small_photo):
         loss = target.loss(out, 1.0, 1.0, 0.05)
         loss.backward()
         assert all(torch.isfinite(v.grad) for v in p.values())
-        assert float(loss) > prev
-        prev = float(loss)
+        assert float(loss.detach()) > prev
+        prev = float(loss.detach())
 
 
 def test_histogram_kl_is_the_papers_equation():
