@@ -292,14 +292,13 @@ def test_end_to_end_with_the_real_bake(installed_menu, look_params, env, tmp_pat
 
 def _real_match_help():
     res = ncst("match", "--help")
-    return res.stdout if res.returncode == 0 else None
+    assert res.returncode == 0, res.stderr
+    return res.stdout
 
 
 def test_end_to_end_with_the_real_match(installed_menu, env, tmp_path):
-    """The real ``ncst match`` (skipped until it exists): a photo clip and a video clip with a range."""
+    """The real ``ncst match``: a photo clip and a video clip with a range."""
     help_text = _real_match_help()
-    if help_text is None:
-        pytest.skip("ncst match is not registered yet")
     photo = tmp_path / "media" / "photo.jpg"
     photo.parent.mkdir(parents=True)
     from PIL import Image
@@ -307,10 +306,10 @@ def test_end_to_end_with_the_real_match(installed_menu, env, tmp_path):
     ref = tmp_path / "ref.jpg"
     Image.open(REPO / "samples" / "reference.jpg").convert("RGB").resize((64, 48)).rotate(90).save(ref)
     spec = make_spec(tmp_path)
-    clips = [{"name": "photo", "kind": "still", "start": 0, "duration": 24, "file": str(photo)}]
-    if "--start-frame" in help_text:
-        clips.append({"name": "video", "start": 24, "duration": 20, "file": str(REPO / "samples" / "clip.mp4"),
-                      "media_fps": 10, "source_start": 5})
+    assert "--start-frame" in help_text
+    clips = [{"name": "photo", "kind": "still", "start": 0, "duration": 24, "file": str(photo)},
+             {"name": "video", "start": 24, "duration": 20, "file": str(REPO / "samples" / "clip.mp4"),
+              "media_fps": 10, "source_start": 5}]
     spec["tracks"] = [clips]
     spec["timeline"]["fps"] = "10"
     world = fake_resolve.World(spec)
