@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 import time
 from pathlib import Path
@@ -53,8 +52,6 @@ def main() -> int:
     ap.add_argument("--out", default=str(REPO / "bench" / "results" / "neural_eval.json"))
     args = ap.parse_args()
     torch.set_num_threads(args.threads)
-    if os.environ.get("NCST_SHARED_DATA"):
-        pairs.SHARED = Path(os.environ["NCST_SHARED_DATA"])
     model = load_default_model()
     methods = ("identity", "direct", "neural zero-shot", f"neural fine-tuned ({args.iterations} it)")
     if args.prior_weight:
