@@ -1,6 +1,6 @@
 """Fidelity of the from-camera exports (shaper .cube at 33^3 and 65^3, exact .clf) per log space.
 
-Measured as ncst_bridge.fidelity does: CIEDE2000 after sRGB decoding, LUT file read and applied by
+Measured as ncst_bridge.io.fidelity does: CIEDE2000 after sRGB decoding, LUT file read and applied by
 OCIO (tetrahedral) against the direct render f_P(to_working(x)). Colour sets (see
 ncst_bridge/colour/camera_luts.py): display_colours (the bar applies) and code_values.
 

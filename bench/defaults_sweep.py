@@ -19,7 +19,7 @@ sys.path.insert(0, str(REPO))
 from bench.quality import metrics  # noqa: E402
 from bench.quality.pairs import build_pairs  # noqa: E402
 from ncst_bridge.grade.grade import colour_grade_numpy  # noqa: E402
-from ncst_bridge.match.direct import LossWeights  # noqa: E402
+from ncst_bridge.objective.match_loss import LossWeights  # noqa: E402
 from ncst_bridge.match.pipeline import MatchConfig, match_frames  # noqa: E402
 
 VARIANTS = {

@@ -14,7 +14,7 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from ncst_bridge import fidelity  # noqa: E402
+from ncst_bridge.io import fidelity  # noqa: E402
 from ncst_bridge.grade.sampling import random_params  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "images"

@@ -20,7 +20,7 @@ COMMAND_MODULES = (
     "ncst_bridge.commands.core",
     "ncst_bridge.commands.match",
     "ncst_bridge.commands.resolve",
-    "ncst_bridge.ofx_install",
+    "ncst_bridge.ofx.install",
     "ncst_bridge.commands.ocio",
     "ncst_bridge.commands.pretrain",
 )

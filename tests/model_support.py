@@ -69,6 +69,6 @@ def image_folder(root: Path, n: int = 4, side: int = 80, corrupt: bool = True) -
 
 def lab_error(x: torch.Tensor, y: torch.Tensor) -> float:
     """Mean Euclidean CIE Lab distance (ΔE76) between two images."""
-    from ncst_bridge.model.colour_space import srgb_to_lab
+    from ncst_bridge.objective.colour_space import srgb_to_lab
 
     return float((srgb_to_lab(x, 1) - srgb_to_lab(y, 1)).norm(dim=1).mean())

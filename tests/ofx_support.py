@@ -1,7 +1,7 @@
 """Helpers for the OFX plug-in tests (tests/test_ofx_*.py): build the plug-in once, drive the C test host.
 
 The plug-in and its test host are built with CMake into ofx_lut/build (the folder ``make ofx`` and
-``ncst ofx install`` use) through ``ncst_bridge.ofx_install.build_bundle``. The tests skip only when
+``ncst ofx install`` use) through ``ncst_bridge.ofx.install.build_bundle``. The tests skip only when
 cmake or a C compiler is missing; both are on the CI image (.ci/run installs them).
 
 ``OfxHost`` wraps ofx_lut/tests/host/ofxhost.h through ctypes: it loads the bundle as a host does and
@@ -56,7 +56,7 @@ def toolchain_missing() -> str | None:
 
 @functools.lru_cache(maxsize=None)
 def _build() -> tuple[Path, Path, Path]:
-    from ncst_bridge.ofx_install import build_bundle
+    from ncst_bridge.ofx.install import build_bundle
 
     # the self-test also runs under valgrind (ctest host_valgrind) where valgrind is installed
     valgrind = "ON" if shutil.which("valgrind") else "OFF"

@@ -59,12 +59,14 @@ def test_cdl_files_read_back_by_ocio(tmp_path, ext):
 
 
 def test_resolve_set_cdl_dict_is_strings_and_one_based():
+    from ncst_bridge.resolve.cdl_map import set_cdl_map
+
     cdl = cdl_from_params(GradeParams(contrast=1.3, temperature=0.2))
-    d = cdl.resolve_set_cdl()
+    d = set_cdl_map(cdl.slope, cdl.offset, cdl.power, cdl.saturation)
     assert set(d) == {"NodeIndex", "Slope", "Offset", "Power", "Saturation"}
     assert all(isinstance(v, str) for v in d.values())
     assert d["NodeIndex"] == "1" and len(d["Slope"].split()) == 3 and len(d["Saturation"].split()) == 1
     assert np.allclose([float(v) for v in d["Slope"].split()], cdl.slope, atol=1e-6)
-    assert cdl.resolve_set_cdl(node_index=2)["NodeIndex"] == "2"
+    assert set_cdl_map(cdl.slope, cdl.offset, cdl.power, cdl.saturation, node_index=2)["NodeIndex"] == "2"
     with pytest.raises(ValueError):
-        cdl.resolve_set_cdl(node_index=0)
+        set_cdl_map(cdl.slope, cdl.offset, cdl.power, cdl.saturation, node_index=0)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from colour_helpers import MODERATE, log_encode, one_line_error, photo, photo_pixels, run_ncst, write_params
-from ncst_bridge import fidelity
+from ncst_bridge.io import fidelity
 from ncst_bridge.colour import camera_luts as C
 from ncst_bridge.colour import to_working
 from ncst_bridge.grade.grade import apply_grade_numpy, colour_grade_numpy

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from colour_helpers import LOG_SPACES, log_encode, photo, photo_pixels
-from ncst_bridge import fidelity
+from ncst_bridge.io import fidelity
 from ncst_bridge.colour import (
     add_colour_options, check_space, colour_settings, find_working_space, from_working, load_config, to_working,
 )

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from conftest import shared_images
-from ncst_bridge import fidelity
+from ncst_bridge.io import fidelity
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.grade.sampling import random_params
 

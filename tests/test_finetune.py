@@ -8,7 +8,7 @@ import torch
 from model_support import LOOK, known_look_pair, lab_error, one_thread, photo  # noqa: F401
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import colour_grade
-from ncst_bridge.match.direct import LossWeights, match_loss
+from ncst_bridge.objective.match_loss import LossWeights, match_loss
 from ncst_bridge.model.device import amp_dtype, resolve_device
 from ncst_bridge.model.encoders import ColourStatsEncoder
 from ncst_bridge.model.finetune import finetune, predict

@@ -5,8 +5,8 @@ import torch
 
 from ncst_bridge.grade.grade import colour_grade
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.model import losses
-from ncst_bridge.model.colour_space import srgb_to_lab
+from ncst_bridge.objective import losses
+from ncst_bridge.objective.colour_space import srgb_to_lab
 
 
 def _img(small_photo):

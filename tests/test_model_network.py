@@ -12,8 +12,8 @@ from model_support import known_look_pair, lab_error, one_thread  # noqa: F401
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import colour_grade
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.match.direct import COLOUR_NAMES
-from ncst_bridge.match.paramvec import ParamVector
+from ncst_bridge.objective.match_loss import COLOUR_NAMES
+from ncst_bridge.objective.paramvec import ParamVector
 from ncst_bridge.model import checkpoint as ckpt
 from ncst_bridge.model.encoders import ColourStatsEncoder, build_encoder
 from ncst_bridge.model.finetune import predict

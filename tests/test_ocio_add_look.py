@@ -12,7 +12,7 @@ import PyOpenColorIO as OCIO
 import pytest
 
 from colour_helpers import MODERATE, one_line_error, run_ncst, write_params
-from ncst_bridge import fidelity
+from ncst_bridge.io import fidelity
 from ncst_bridge.colour.add_look import add_look
 from ncst_bridge.colour.convert import apply_cpu
 from ncst_bridge.errors import NcstError

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from ncst_bridge import ofx_install
+from ncst_bridge.ofx import install as ofx_install
 from ofx_support import BUILD_DIR, REPO, built
 
 

@@ -15,7 +15,7 @@ import sys
 import numpy as np
 import pytest
 
-from ncst_bridge.fidelity import delta_e, summarise
+from ncst_bridge.io.fidelity import delta_e, summarise
 from ncst_bridge.grade.grade import apply_grade_numpy, colour_grade_numpy
 from ofx_support import (CREATIVE_LUTS, MODE_LUT, MODE_LUT_TRIMS, MODE_PARAMS, PHOTOS, REPO, OfxHost,
                          creative_lut, cube_apply, ocio_tetrahedral, photo)

@@ -208,7 +208,7 @@ def test_gallery_reference_is_taken_in_the_timeline_space(tmp_path, dwg_bundle, 
 
 def test_clips_in_other_spaces_get_the_look_baked_for_the_timeline(tmp_path, look_params, env):
     """S-Log3 media, media in the project's default input space, and viewer stills (output space)."""
-    from ncst_bridge import fidelity
+    from ncst_bridge.io import fidelity
     from ncst_bridge.colour.camera_luts import file_processor, in_space_direct
     from ncst_bridge.colour.convert import apply_cpu, from_working, to_working
     from ncst_bridge.grade.params import GradeParams
@@ -347,7 +347,7 @@ def test_end_to_end_real_match_in_a_dwg_timeline(installed_menu, env, tmp_path):
     """The real ``ncst match --input-space`` on a DaVinci Intermediate photo clip; its look_in on node 1."""
     from PIL import Image
 
-    from ncst_bridge import fidelity
+    from ncst_bridge.io import fidelity
     from ncst_bridge.colour.camera_luts import file_processor, in_space_direct
     from ncst_bridge.colour.convert import apply_cpu, from_working, to_working
     from ncst_bridge.grade.params import GradeParams

@@ -23,6 +23,10 @@ from resolve_support import (FAKE_DVR, REPO, baked_bundle, env, installed_menu, 
                              LOOK, make_spec, match_calls, ncst, png, run_menu, write_config)
 
 
+def _set_cdl_of(cdl):
+    return set_cdl_map(cdl.slope, cdl.offset, cdl.power, cdl.saturation, 1)
+
+
 def _cdl_of_bundle(bundle):
     c = json.loads((Path(bundle) / "params.json").read_text())["cdl"]
     return set_cdl_map(c["slope"], c["offset"], c["power"], c["saturation"])
@@ -267,7 +271,7 @@ def _resolve_render(world, name, lut_root, colours):
 
 def test_end_to_end_with_the_real_bake(installed_menu, look_params, env, tmp_path):
     """The real ``ncst bake`` makes the bundle; what lands in Resolve renders the look (ΔE2000)."""
-    from ncst_bridge import fidelity
+    from ncst_bridge.io import fidelity
     from ncst_bridge.grade.cdl import cdl_from_params
     from ncst_bridge.grade.grade import colour_grade_numpy
     from ncst_bridge.grade.params import GradeParams
@@ -283,7 +287,7 @@ def test_end_to_end_with_the_real_bake(installed_menu, look_params, env, tmp_pat
     assert run_menu(installed_menu, world.globals()) == 0
     params = GradeParams(LOOK["params"])
     item = world.item("A")
-    assert item.versions[item.current].nodes[0].cdl_raw == cdl_from_params(params).resolve_set_cdl(1)
+    assert item.versions[item.current].nodes[0].cdl_raw == _set_cdl_of(cdl_from_params(params))
     colours = fidelity.sample_colours(20000, seed=3)
     stats = fidelity.summarise(fidelity.delta_e(colour_grade_numpy(colours, params),
                                                 _resolve_render(world, "A", lut_root, colours)))

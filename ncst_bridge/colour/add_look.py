@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import PyOpenColorIO as OCIO
 
-from ncst_bridge import fidelity
+from ncst_bridge.io import fidelity
 from ncst_bridge.colour.camera_luts import slug
 from ncst_bridge.colour.config import LoadedConfig, load_config, same_as_working_encoding, working_space_in
 from ncst_bridge.colour.convert import apply_cpu

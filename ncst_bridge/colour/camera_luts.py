@@ -43,7 +43,7 @@ from typing import Any
 import numpy as np
 import PyOpenColorIO as OCIO
 
-from ncst_bridge import fidelity
+from ncst_bridge.io import fidelity
 from ncst_bridge.colour.config import CAMERA_LUT_SIZE, LoadedConfig, check_space, load_config, working_space_in
 from ncst_bridge.colour.convert import apply_cpu, to_working
 from ncst_bridge.errors import NcstError

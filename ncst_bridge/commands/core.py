@@ -116,7 +116,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
 
 
 def cmd_fidelity(args: argparse.Namespace) -> int:
-    from ncst_bridge import fidelity
+    from ncst_bridge.io import fidelity
 
     folder = Path(args.look)
     if folder.is_file():

@@ -124,7 +124,7 @@ def _small(img: np.ndarray) -> np.ndarray:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
-    from ncst_bridge import fidelity
+    from ncst_bridge.io import fidelity
     from ncst_bridge.colour.options import colour_settings
     from ncst_bridge.grade.grade import colour_grade_numpy
     from ncst_bridge.io.atomic import atomic_dir, check_new_output

@@ -10,7 +10,7 @@ from ncst_bridge.errors import NcstError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    from ncst_bridge.match.direct import COLOUR_NAMES
+    from ncst_bridge.objective.match_loss import COLOUR_NAMES
     from ncst_bridge.model.data import OBJECTIVES
     from ncst_bridge.model.device import AMP_MODES, DEVICES
     from ncst_bridge.model.encoders import ENCODERS, VGG_ENV

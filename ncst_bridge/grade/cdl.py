@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from ncst_bridge.grade.params import PARAMS, GradeParams
-from ncst_bridge.resolve.cdl_map import set_cdl_map
 
 PIVOT = 0.435
 TEMPERATURE_STOPS = 0.5
@@ -61,10 +60,6 @@ class CDL:
     def as_json(self) -> dict[str, Any]:
         return {"slope": list(self.slope), "offset": list(self.offset),
                 "power": list(self.power), "saturation": self.saturation}
-
-    def resolve_set_cdl(self, node_index: int = 1) -> dict[str, str]:
-        """The dict for Resolve's ``TimelineItem.SetCDL`` (string values, 1-based NodeIndex)."""
-        return set_cdl_map(self.slope, self.offset, self.power, self.saturation, node_index)
 
     def is_identity(self) -> bool:
         return (self.slope == (1.0, 1.0, 1.0) and self.offset == (0.0, 0.0, 0.0)

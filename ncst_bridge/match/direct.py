@@ -15,33 +15,9 @@ import torch
 
 from ncst_bridge.grade.grade import colour_grade, torch_threads
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.match.paramvec import ParamVector
-from ncst_bridge.model import losses
-
-COLOUR_NAMES = ("brightness", "contrast", "gamma", "hue", "saturation", "temperature")
-
-
-@dataclass
-class LossWeights:
-    """Weights of the match loss. The paper's histogram KL is off by default: with linear-binned
-    histograms it roughens the landscape enough that a 6-parameter fit of an image to a graded copy
-    of itself stalled in a wrong basin (hue +180, saturation 0.36) that the Lab moments + sliced
-    Wasserstein loss alone does not have (tests/test_losses.py pins the recovery)."""
-
-    moments: float = 1.0
-    swd: float = 1.0
-    hist: float = 0.0
-    corr: float = 400.0
-
-
-@dataclass
-class Correspondences:
-    """Matched colours: ``content[i]`` (before grading) should become ``reference[i]``."""
-
-    content: torch.Tensor  # (N, 3)
-    reference: torch.Tensor  # (N, 3)
-    weights: torch.Tensor | None = None
-
+from ncst_bridge.objective import losses
+from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights, match_loss
+from ncst_bridge.objective.paramvec import ParamVector
 
 @dataclass
 class FitResult:
@@ -50,18 +26,6 @@ class FitResult:
     iterations: int
     seconds: float
     history: list = field(default_factory=list)
-
-
-def match_loss(graded: torch.Tensor, reference: "torch.Tensor | losses.StyleTarget", weights: LossWeights,
-               corr_graded: torch.Tensor | None = None, corr: Correspondences | None = None) -> torch.Tensor:
-    """The solver's objective; shared with the neural solver's test-time fine-tuning.
-
-    ``reference`` is the reference still (1, 3, h, w) or its precomputed losses.StyleTarget.
-    """
-    loss = losses.colour_style_loss(graded, reference, weights.moments, weights.swd, weights.hist)
-    if corr is not None and corr_graded is not None and weights.corr:
-        loss = loss + weights.corr * losses.correspondence_loss(corr_graded, corr.reference, corr.weights)
-    return loss
 
 
 def _points(img: torch.Tensor, limit: int, seed: int) -> torch.Tensor:

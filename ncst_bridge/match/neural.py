@@ -9,7 +9,7 @@ import numpy as np
 import torch
 
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.match.direct import Correspondences
+from ncst_bridge.objective.match_loss import Correspondences
 
 
 def _batch(frames: list[np.ndarray], size: int) -> torch.Tensor:

@@ -17,7 +17,8 @@ import torch
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.match.correspond import PixelPairs, register
-from ncst_bridge.match.direct import COLOUR_NAMES, Correspondences, LossWeights, fit_direct
+from ncst_bridge.match.direct import fit_direct
+from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights
 
 SOLVERS = ("auto", "direct", "neural")
 DEFAULT_ITERATIONS = {"direct": 200, "neural": 500}

@@ -24,7 +24,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.model.colour_space import srgb_to_lab
+from ncst_bridge.objective.colour_space import srgb_to_lab
 
 ENCODERS = ("colour-stats", "vgg19")
 VGG_ENV = "NCST_VGG_WEIGHTS"

@@ -1,7 +1,7 @@
 """Test-time training: adapt the pretrained NCST network to one clip and reference -> ONE parameter set.
 
 Paper: batch 1, 500 iterations, Adam lr 1e-4, on the clip's representative frames and the style
-image. The loss is exactly the direct solver's objective, ``match.direct.match_loss`` (colour style
+image. The loss is exactly the direct solver's objective, ``objective.match_loss.match_loss`` (colour style
 loss with the paper's histogram KL, plus the correspondence term where the lead's pipeline registered
 content and reference), optionally plus the paper's VGG style/content losses with the vgg19 encoder.
 
@@ -33,10 +33,11 @@ import torch
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import colour_grade
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.match.direct import Correspondences, LossWeights, match_loss
+from ncst_bridge.objective.match_loss import Correspondences, LossWeights, match_loss
 from ncst_bridge.model.device import amp_dtype, autocast, grad_scaler, resolve_device
 from ncst_bridge.model.network import NCSTNet
-from ncst_bridge.model import losses, vgg_losses
+from ncst_bridge.model import vgg_losses
+from ncst_bridge.objective import losses
 
 MODES = ("mean", "sample")
 
@@ -76,7 +77,7 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
              should_stop: Callable[[], bool] | None = None, copy_model: bool = True) -> tuple[GradeParams, dict]:
     """Fine-tune ``model`` on (keyframes (K, 3, h, w), reference (1, 3, h', w')) -> (GradeParams, info).
 
-    ``weights``/``correspondences`` are those of match.direct.match_loss. ``prior_weight`` > 0 adds
+    ``weights``/``correspondences`` are those of objective.match_loss.match_loss. ``prior_weight`` > 0 adds
     ``prior_weight * mean((z - z_pretrained)^2)``, keeping the fine-tuned z near the pretrained
     network's own prediction. The model is deep-copied unless ``copy_model=False``.
     info: loss (best), initial_loss, initial_params (zero-shot), iterations, seconds, ms_per_iteration,

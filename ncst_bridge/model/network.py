@@ -33,8 +33,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.match.direct import COLOUR_NAMES
-from ncst_bridge.match.paramvec import ParamVector
+from ncst_bridge.objective.match_loss import COLOUR_NAMES
+from ncst_bridge.objective.paramvec import ParamVector
 
 MODEL_FORMAT = "ncst-model/1"
 

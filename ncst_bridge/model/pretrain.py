@@ -5,7 +5,7 @@ Objectives (pairs come from data.py):
 * ``known-look`` (default): content A and style L(B) are two crops of one image, L a random known
   look, the target L(A). Loss = ``sup_weight`` x robust Lab distance between f_P(A) and L(A)
   (losses.correspondence_loss: the test-time correspondence term with perfect correspondences)
-  + ``style_weight`` x match.direct.match_loss(f_P(A), L(B)) (the unsupervised test-time objective).
+  + ``style_weight`` x objective.match_loss.match_loss(f_P(A), L(B)) (the unsupervised test-time objective).
   Why: a distribution matcher cannot tell a look from the content's own colours (a blue sky is not
   a blue grade, and two crops of one scene differ in content); a network that has seen many
   same-scene pairs with random KNOWN looks learns that difference, which is the prior test-time
@@ -40,9 +40,9 @@ from ncst_bridge import __version__
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import colour_grade
 from ncst_bridge.io.atomic import atomic_dir, atomic_file, check_new_output
-from ncst_bridge.match.direct import COLOUR_NAMES, LossWeights, match_loss
+from ncst_bridge.objective.match_loss import COLOUR_NAMES, LossWeights, match_loss
 from ncst_bridge.model import checkpoint as ckpt
-from ncst_bridge.model import losses
+from ncst_bridge.objective import losses
 from ncst_bridge.model.data import OBJECTIVES, PairDataset, SampleStream, list_images
 from ncst_bridge.model.device import amp_dtype, autocast, grad_scaler, resolve_device
 from ncst_bridge.model.encoders import ENCODERS, build_encoder

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import torch
 
-from ncst_bridge.model.colour_space import srgb_to_lab
+from ncst_bridge.objective.colour_space import srgb_to_lab
 
 LAB_SCALE = torch.tensor([100.0, 128.0, 128.0])  # Lab -> roughly unit range per channel
 

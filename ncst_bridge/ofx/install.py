@@ -22,7 +22,7 @@ from pathlib import Path
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.atomic import atomic_dir
 
-SOURCE_DIR = Path(__file__).resolve().parent.parent / "ofx_lut"
+SOURCE_DIR = Path(__file__).resolve().parents[2] / "ofx_lut"
 BUNDLE_NAME = "NCST.ofx.bundle"
 BINARY_NAME = "NCST.ofx"
 
