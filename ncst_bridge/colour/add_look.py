@@ -90,6 +90,28 @@ def parse_version(text: str | None) -> tuple[int, int] | None:
     return version
 
 
+DEBIAN_OCIO = (2, 1)  # Debian 12's opencolorio-tools, oiiotool 2.4 and Blender 3.4 read configs up to 2.1
+
+
+def older_config_hint(loaded: LoadedConfig, version: tuple[int, int]) -> str:
+    """What to use instead when a config is too new for a reader of OCIO ``version``: the newest
+    built-in of the same family whose OCIO version is at most ``version``, or a general hint."""
+    src = loaded.source
+    m = re.match(r"(?:ocio://)?(studio|cg)-config", src) if loaded.is_builtin else None
+    if m:
+        from ncst_bridge.colour.config import builtin_names
+
+        fits = []
+        for name in builtin_names():
+            v = re.search(r"ocio-v(\d+)\.(\d+)$", name)
+            if name.startswith(m.group(1) + "-config-v") and v and (int(v.group(1)), int(v.group(2))) <= version:
+                fits.append(((int(v.group(1)), int(v.group(2))), name))
+        if fits:
+            return f"for OCIO {version[0]}.{version[1]} readers use the built-in ocio://{max(fits)[1]}"
+    return (f"start from a config made for OCIO {version[0]}.{version[1]} (e.g. the built-in "
+            f"ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1)")
+
+
 def rewrite_search_paths(loaded: LoadedConfig, out_dir: Path) -> list[str]:
     """The source's search paths as seen from the new config's folder (env-var entries kept as they are)."""
     if loaded.is_builtin:
@@ -161,6 +183,14 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
              process_space: str | None = None, force: bool = False,
              config_version: str | None = None) -> dict[str, Any]:
     """Write ``output``: the config plus the bundle's look (see the module docstring). Returns a report."""
+    out = Path(output)
+    if out.suffix.lower() != ".ocio":
+        raise NcstError(f"{out}: the new config's name must end in .ocio")
+    if not out.resolve().parent.is_dir():  # checked before the (slow) config load and checks
+        raise NcstError(f"{out.parent}: no such folder; create it first (add-look writes the config and "
+                        f"its {LOOK_DIR}/ folder there)")
+    check_new_output(out, force)
+    requested = parse_version(config_version)
     loaded = load_config(config)
     if loaded.version[0] < 2:
         raise NcstError(f"{loaded.label}: OCIO v1 config; add-look needs a v2 config (ASC-style CDL). "
@@ -170,11 +200,8 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
     name = check_look_name(loaded.config, name, loaded.label)
     ps = working_space_in(loaded, process_space)
     ps_is_working = same_as_working_encoding(loaded, ps)
-    version = parse_version(config_version) or loaded.version
+    version = requested or loaded.version
 
-    out = Path(output)
-    if out.suffix.lower() != ".ocio":
-        raise NcstError(f"{out}: the new config's name must end in .ocio")
     if not loaded.is_builtin and out.resolve() == Path(loaded.source).resolve():
         raise NcstError(f"{out}: is the source config; add-look never changes it, choose another -o")
     check_new_output(out, force)
@@ -197,7 +224,8 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
     try:
         cfg.setVersion(*version)
     except Exception as exc:
-        raise NcstError(f"cannot set OCIO version {version[0]}.{version[1]}: {_first_line(exc)}") from None
+        raise NcstError(f"cannot write {loaded.label} as OCIO {version[0]}.{version[1]} ({_first_line(exc)}); "
+                        f"{older_config_hint(loaded, version)}") from None
 
     stage = Path(tempfile.mkdtemp(prefix=".ncst_add_look.", dir=out_dir))
     published: list[Path] = []
@@ -211,7 +239,8 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
             cfg.validate()
             staged_text = cfg.serialize()
         except Exception as exc:
-            raise NcstError(f"the new config is not valid: {_first_line(exc)}") from None
+            hint = f"; {older_config_hint(loaded, version)}" if version < loaded.version else ""
+            raise NcstError(f"the new config is not valid: {_first_line(exc).rstrip('.')}{hint}") from None
         check = _look_check(cfg, ps, name, folder, params)
         if check["max_abs_diff_vs_bundle_look"] is not None and check["max_abs_diff_vs_bundle_look"] > MATCH_TOLERANCE:
             raise NcstError(f"the look in the new config differs from the bundle's own OCIO look "
@@ -254,7 +283,13 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
         raise
     finally:
         shutil.rmtree(stage, ignore_errors=True)
+    too_new = None
+    if version > DEBIAN_OCIO:
+        too_new = (f"OCIO {version[0]}.{version[1]} configs load only in OCIO >= {version[0]}.{version[1]} "
+                   f"(Debian 12's ociocheck/oiiotool and Blender 3.4 read up to 2.1): "
+                   f"{older_config_hint(loaded, DEBIAN_OCIO)}")
     return {
+        "too_new_for": too_new,
         "output": str(out), "source": loaded.label, "look": name, "process_space": ps,
         "process_space_is_working_space": ps_is_working, "ocio_version": f"{version[0]}.{version[1]}",
         "files": [str(look_dir / cc_name), str(look_dir / residual_name)], "search_path": search,

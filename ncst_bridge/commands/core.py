@@ -13,7 +13,7 @@ from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.atomic import atomic_dir
 from ncst_bridge.io.bundle import load_look, write_json, write_look_files
-from ncst_bridge.io.lut_formats import FORMATS
+from ncst_bridge.io.lut_formats import FLAME_SIZE, FORMATS
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -64,10 +64,13 @@ def cmd_bake(args: argparse.Namespace) -> int:
 
             cm = write_camera_luts(tmp, params, colour.input_space, colour.config,
                                    size=args.camera_lut_size, residual_size=args.size)
-            exports["files"] += [f for f, v in cm["files"].items() if v["role"] == "from camera"]
+            exports["files"] += [f for f, v in cm["files"].items() if v["role"] in ("from camera", "in input space")]
     print(f"wrote {args.output}: {', '.join(exports['files'])} ({time.perf_counter() - t0:.2f} s)")
     if colour.input_space:
         _note_camera(cm)
+    if "look.3dl" in exports["files"] and args.size != FLAME_SIZE:
+        print(f"note: look.3dl is {FLAME_SIZE}^3 whatever --size says: ffmpeg's lut3d and MLT (Kdenlive, "
+              f"Shotcut) read only {FLAME_SIZE}^3 .3dl files")
     _note_spatial(exports)
     return 0
 

@@ -43,6 +43,8 @@ def cmd_add_look(args: argparse.Namespace) -> int:
     print(f"  checked: OCIO validation passed; the look equals the bundle's OCIO look (max diff "
           f"{rep['max_abs_diff_vs_bundle_look']:.1e}); ΔE2000 vs direct render mean {de['mean']:.3f}, "
           f"max {de['max']:.2f}; ociocheck {rep['ociocheck']['status']} ({rep['ociocheck']['detail']})")
+    if rep.get("too_new_for"):
+        print(f"note: {rep['too_new_for']}")
     if rep["process_space_is_working_space"] is False:
         print(f"note: '{rep['process_space']}' is not the grade's working space (sRGB-encoded Rec.709): "
               f"the look will not reproduce ncst apply there")

@@ -21,6 +21,8 @@ from ncst_bridge.io.lut_formats import FORMATS, write_format
 from ncst_bridge.io.ocio_build import look_group, standalone_config
 
 LOOK_NAME = "ncst"
+CC_STYLE_NOTE = ("apply in ASC clamping style (OCIO FileTransform: cdl_style: asc; OCIO's default, no-clamp, "
+                 "differs), then residual.cube; for the whole look use look.cube")
 SPATIAL = [n for n, s in PARAMS.items() if s.lands == "spatial"]
 
 
@@ -70,7 +72,10 @@ def write_look_files(folder: Path, params: GradeParams, size: int = DEFAULT_SIZE
     cdl = cdl_from_params(params)
     write_cube(bake_look(params, size), folder / "look.cube", f"{title} (CDL + residual)", notes)
     write_cube(bake_residual(params, size), folder / "residual.cube", f"{title} residual (after look.cc)", notes)
-    write_cdl_file(cdl, folder / "look.cc", cc_id=LOOK_NAME, description=title)
+    # A .cc cannot carry the CDL style; OCIO's FileTransform defaults to no-clamp, which is up to 15
+    # codes off: say in the file how to read it (the bundle's config and the .clf set ASC themselves).
+    write_cdl_file(cdl, folder / "look.cc", cc_id=LOOK_NAME,
+                   description=f"{title}; {CC_STYLE_NOTE}")
 
     ocio_dir = folder / "ocio"
     ocio_dir.mkdir()
@@ -85,7 +90,7 @@ def write_look_files(folder: Path, params: GradeParams, size: int = DEFAULT_SIZE
 
     written = ["params.json", "look.cube", "residual.cube", "look.cc", "ocio/config.ocio"]
     for fmt in formats:
-        written.append(write_format(fmt, folder, size).name)
+        written.append(write_format(fmt, folder, size, lambda n: bake_look(params, n), notes).name)
     exports = {"files": written, "lut_size": size, "not_representable": dropped,
                "ocio_look": LOOK_NAME}
     obj = params.to_json_obj(exports=exports, **(extra or {}))

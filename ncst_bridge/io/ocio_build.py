@@ -13,6 +13,13 @@ from ncst_bridge.grade.cdl import CDL
 CONFIG_VERSION = (2, 1)
 DISPLAY_SPACE = "ncst_display_encoded"
 LINEAR_SPACE = "lin_rec709"
+DATA_SPACE = "raw"
+ACES_SPACE = "ACES2065-1"
+# CIE XYZ (D65) -> linear Rec.709 / sRGB primaries (IEC 61966-2-1), as a 4x4 row-major matrix
+_XYZ_TO_REC709 = [3.2409699419, -1.5373831776, -0.4986107603, 0.0,
+                  -0.9692436363, 1.8759675015, 0.0415550574, 0.0,
+                  0.0556300797, -0.2039769589, 1.0569715142, 0.0,
+                  0.0, 0.0, 0.0, 1.0]
 
 
 def cdl_transform(cdl: CDL, cc_id: str = "ncst", description: str = "") -> OCIO.CDLTransform:
@@ -55,14 +62,29 @@ def standalone_config(look_name: str, transform: OCIO.Transform, description: st
         description="Scene-linear Rec.709 primaries, D65 (reference)"))
     srgb = OCIO.ExponentWithLinearTransform(gamma=[2.4, 2.4, 2.4, 1.0], offset=[0.055, 0.055, 0.055, 0.0],
                                             direction=OCIO.TransformDirection.TRANSFORM_DIR_INVERSE)
+    # family "texture", not "display": Blender lists "display" spaces as view-only (not settable on
+    # an image), and this space is where footage enters and where the look is applied
     cfg.addColorSpace(OCIO.ColorSpace(
-        name=DISPLAY_SPACE, family="display", encoding="sdr-video", fromReference=srgb,
+        name=DISPLAY_SPACE, family="texture", encoding="sdr-video", fromReference=srgb,
         description="Display-referred sRGB/Rec.709 code values: the space NCST grades in"))
-    for role in (OCIO.ROLE_SCENE_LINEAR, OCIO.ROLE_REFERENCE):
+    cfg.addColorSpace(OCIO.ColorSpace(
+        name=DATA_SPACE, family="data", encoding="data", isData=True,
+        description="Non-colour data (normals, masks): never converted"))
+    # ACES2065-1 for the aces_interchange role (OCIO converts between configs through it):
+    # AP0 -> CIE XYZ D65 (OCIO's built-in, Bradford), then XYZ -> linear Rec.709 (IEC 61966-2-1)
+    to_lin = OCIO.GroupTransform()
+    to_lin.appendTransform(OCIO.BuiltinTransform(style="UTILITY - ACES-AP0_to_CIE-XYZ-D65_BFD"))
+    to_lin.appendTransform(OCIO.MatrixTransform(matrix=_XYZ_TO_REC709))
+    cfg.addColorSpace(OCIO.ColorSpace(
+        name=ACES_SPACE, family="scene", encoding="scene-linear", toReference=to_lin,
+        description="ACES2065-1 (AP0, scene-linear): the aces_interchange role"))
+    cfg.setRole(OCIO.ROLE_INTERCHANGE_SCENE, ACES_SPACE)
+    for role in (OCIO.ROLE_SCENE_LINEAR, OCIO.ROLE_REFERENCE, OCIO.ROLE_RENDERING):
         cfg.setRole(role, LINEAR_SPACE)
     for role in (OCIO.ROLE_DEFAULT, OCIO.ROLE_COLOR_PICKING, OCIO.ROLE_TEXTURE_PAINT,
-                 OCIO.ROLE_COLOR_TIMING, OCIO.ROLE_COMPOSITING_LOG):
+                 OCIO.ROLE_COLOR_TIMING, OCIO.ROLE_COMPOSITING_LOG, OCIO.ROLE_MATTE_PAINT):
         cfg.setRole(role, DISPLAY_SPACE)
+    cfg.setRole(OCIO.ROLE_DATA, DATA_SPACE)  # Blender's "Non-Color" needs the data role
     cfg.addLook(OCIO.Look(name=look_name, processSpace=DISPLAY_SPACE, transform=transform,
                           description=description))
     cfg.addDisplayView("sRGB", "Raw", DISPLAY_SPACE)
