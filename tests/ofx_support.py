@@ -102,7 +102,8 @@ def photo(name: str, long_side: int = 96, seed: int = 0) -> np.ndarray:
 
 class _Config(ctypes.Structure):
     _fields_ = [("depths", ctypes.c_int), ("threads", ctypes.c_int), ("message_v2", ctypes.c_int),
-                ("image_rod_prop", ctypes.c_int), ("call_set_host", ctypes.c_int)]
+                ("image_rod_prop", ctypes.c_int), ("call_set_host", ctypes.c_int),
+                ("no_instance_changed", ctypes.c_int)]
 
 
 class _RenderOpts(ctypes.Structure):
@@ -110,7 +111,7 @@ class _RenderOpts(ctypes.Structure):
                 ("tile_w", ctypes.c_int), ("tile_h", ctypes.c_int), ("row_pad", ctypes.c_int),
                 ("negative_rows", ctypes.c_int), ("host_threads", ctypes.c_int), ("call_identity", ctypes.c_int),
                 ("full_source", ctypes.c_int), ("time", ctypes.c_double), ("identity_windows", ctypes.c_int),
-                ("render_calls", ctypes.c_int)]
+                ("render_calls", ctypes.c_int), ("scale", ctypes.c_double), ("no_spatial", ctypes.c_int)]
 
 
 @functools.lru_cache(maxsize=None)
@@ -153,10 +154,11 @@ class OfxHost:
     """One loaded plug-in, as a host holds it. Use as a context manager (Unload on exit)."""
 
     def __init__(self, depths: int = 7, threads: int = 4, message_v2: bool = True, image_rod_prop: bool = True,
-                 call_set_host: bool = True):
+                 call_set_host: bool = True, instance_changed: bool = True):
         bundle, host_lib, _ = built()
         self.lib = _host_lib(str(host_lib))
-        cfg = _Config(depths, threads, int(message_v2), int(image_rod_prop), int(call_set_host))
+        cfg = _Config(depths, threads, int(message_v2), int(image_rod_prop), int(call_set_host),
+                      int(not instance_changed))
         err = ctypes.create_string_buffer(512)
         self.h = self.lib.nh_load(str(bundle).encode(), ctypes.byref(cfg), err, 512)
         if not self.h:
@@ -255,14 +257,16 @@ class OfxInstance:
 
     def render(self, img: np.ndarray, tile: tuple[int, int] | None = None, origin: tuple[int, int] = (0, 0),
                row_pad: int = 0, negative_rows: bool = False, host_threads: int = 1, call_identity: bool = False,
-               full_source: bool = False, time: float = 0.0, info: dict | None = None) -> np.ndarray:
+               full_source: bool = False, time: float = 0.0, info: dict | None = None, scale: float = 1.0,
+               no_spatial: bool = False) -> np.ndarray:
         """Render an (H, W, 3|4) float32 / uint16 / uint8 image through the plug-in."""
         depth = {np.dtype(np.float32): 32, np.dtype(np.uint16): 16, np.dtype(np.uint8): 8}[img.dtype]
         src = np.ascontiguousarray(img)
         h, w, nc = src.shape
         dst = np.zeros_like(src)
         o = _RenderOpts(depth, nc, origin[0], origin[1], tile[0] if tile else 0, tile[1] if tile else 0, row_pad,
-                        int(negative_rows), host_threads, int(call_identity), int(full_source), time, 0, 0)
+                        int(negative_rows), host_threads, int(call_identity), int(full_source), time, 0, 0,
+                        scale, int(no_spatial))
         err = ctypes.create_string_buffer(512)
         rc = self.lib.nh_render(self.h, src.ctypes.data, dst.ctypes.data, w, h, ctypes.byref(o), err, 512)
         if rc != 0:

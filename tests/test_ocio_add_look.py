@@ -99,7 +99,10 @@ def test_look_in_new_config_reproduces_ncst_apply(added_v21, bundle, tmp_path):
 def test_added_to_the_latest_studio_config_keeps_its_version(bundle, tmp_path):
     rep = add_look("ocio://studio-config-latest", bundle, "ncst", tmp_path / "latest.ocio")
     assert rep["ocio_version"] == "2.6" and rep["process_space"] == "sRGB Encoded Rec.709 (sRGB)"
-    assert rep["ociocheck"]["status"] == "skipped"  # ociocheck 2.1 cannot read 2.6, or is absent
+    # Debian's ociocheck 2.1 cannot read 2.6 (skipped); an ociocheck >= 2.6 on PATH (pip's) passes it
+    assert rep["ociocheck"]["status"] in ("skipped", "passed"), rep["ociocheck"]
+    # and the user is told which built-in Debian 12's tools and Blender 3.4 read
+    assert "ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1" in rep["too_new_for"]
     assert rep["max_abs_diff_vs_bundle_look"] <= 1e-5 and rep["delta_e_vs_direct_render"]["passes_bar"]
     # camera footage through the config: input transform then the look, as a host's viewer does
     cpu = exact_cpu_processor(OCIO.Config.CreateFromFile(str(tmp_path / "latest.ocio")).getProcessor(
@@ -214,3 +217,18 @@ def test_spaces_lists_names_and_marks_the_working_space():
     assert res.returncode == 0, res.stderr
     assert "* sRGB Encoded Rec.709 (sRGB)" in res.stdout and "ARRI LogC3 (EI800)" in res.stdout
     assert "logc3ei800_alexawide" in res.stdout
+
+
+def test_missing_output_folder_is_refused_before_any_work(bundle, tmp_path):
+    import time
+
+    t0 = time.perf_counter()
+    with pytest.raises(NcstError, match="no such folder; create it first"):
+        add_look("ocio://studio-config-latest", bundle, "ncst", tmp_path / "nope" / "new.ocio")
+    assert time.perf_counter() - t0 < 1.0 and not (tmp_path / "nope").exists()
+
+
+def test_too_old_version_names_the_builtin_that_fits(bundle, tmp_path):
+    with pytest.raises(NcstError, match=r"use the built-in ocio://studio-config-v1\.0\.0_aces-v1\.3_ocio-v2\.1"):
+        add_look("ocio://studio-config-latest", bundle, "ncst", tmp_path / "old.ocio", config_version="2.1")
+    assert not (tmp_path / "old.ocio").exists()

@@ -60,7 +60,9 @@ static void mutex_unlock(ncst_mutex *m) { pthread_mutex_unlock(m); }
 
 #define PLUGIN_ID "org.ncstbridge.ofx_lut"
 #define PLUGIN_VERSION_MAJOR 1 /* bump only on incompatible parameter changes (hosts key projects on it) */
-#define PLUGIN_VERSION_MINOR 0
+#define PLUGIN_VERSION_MINOR 1 /* 1.1: look file read at render time, NoSpatialAwareness honoured */
+#define PLUGIN_VERSION_MICRO 0
+#define PLUGIN_VERSION_LABEL "1.1.0"
 
 /* parameter names (the seven grading parameters use NCST_PARAM_SPECS[i].name) */
 #define P_MODE "mode"
@@ -69,6 +71,7 @@ static void mutex_unlock(ncst_mutex *m) { pthread_mutex_unlock(m); }
 #define P_LUT_VERSION "lutVersion"
 #define P_LOOK_FILE "lookFile"
 #define P_IMPORT "importLook"
+#define P_IMPORTED "importedLook" /* hidden: the look path the sliders were last imported from */
 
 enum { MODE_LUT = 0, MODE_PARAMS = 1, MODE_LUT_TRIMS = 2, MODE_COUNT = 3 };
 static const char *const MODE_LABELS[MODE_COUNT] = {"LUT", "Parameters", "LUT then parameter trims"};
@@ -95,7 +98,7 @@ typedef struct lut_ref {
 typedef struct instance {
   OfxImageEffectHandle effect;
   OfxImageClipHandle src_clip, dst_clip;
-  OfxParamHandle p_mode, p_lut, p_version, p_look, p_values[NCST_NPARAMS];
+  OfxParamHandle p_mode, p_lut, p_version, p_look, p_imported, p_values[NCST_NPARAMS];
   ncst_mutex lock; /* guards everything below */
   char *cache_path;
   int cache_version, cache_valid;
@@ -127,7 +130,46 @@ typedef struct settings {
   double values[NCST_NPARAMS];
   char *lut_path; /* malloc'd copy */
   int lut_version;
+  int from_look;  /* the values come from the look file (not imported into the sliders) */
 } settings;
+
+static void set_status(instance *in, int kind, const char *text, int popup);
+static void join_path(char *out, size_t outlen, const char *folder, const char *name);
+
+static char *param_string(OfxParamHandle h, OfxTime t) {
+  char *v = NULL;
+  if (g_param->paramGetValueAtTime(h, t, &v) != kOfxStatOK || !v) v = "";
+  return dup_string(v);
+}
+
+/* A look file the sliders do not hold yet (the host never sent InstanceChanged for it -- MLT, so
+   Kdenlive and Shotcut -- or Import look was not pressed) is read here, at render time: params.json
+   is small and read on every call, so an edited file takes effect on the next frame. In Parameters
+   mode the look's seven values are rendered; in the LUT modes its look.cube and its sharpness. */
+static void apply_look_file(instance *in, OfxTime t, settings *s) {
+  char *look = param_string(in->p_look, t), *imported = param_string(in->p_imported, t);
+  if (look && imported && look[0] && strcmp(look, imported) != 0) {
+    double values[NCST_NPARAMS];
+    char folder[4096], why[600], err[700];
+    if (ncst_look_load(look, values, folder, sizeof folder, why, sizeof why) != 0) {
+      ncst_fmt(err, sizeof err, "NCST: cannot read look '%s': %s; the sliders are used", look, why);
+      set_status(in, MSG_IMPORT, err, 0);
+    } else {
+      set_status(in, MSG_IMPORT, NULL, 0);
+      s->from_look = 1;
+      for (int i = 0; i < NCST_NPARAMS; i++)
+        s->values[i] = (s->mode == MODE_PARAMS || i == NCST_SHARPNESS) ? values[i] : NCST_PARAM_SPECS[i].neutral;
+      if (s->mode != MODE_PARAMS) {
+        char cube[4200];
+        join_path(cube, sizeof cube, folder, "look.cube");
+        free(s->lut_path);
+        s->lut_path = dup_string(cube);
+      }
+    }
+  }
+  free(look);
+  free(imported);
+}
 
 static void read_settings(instance *in, OfxTime t, settings *s) {
   int mode = MODE_PARAMS;
@@ -146,6 +188,8 @@ static void read_settings(instance *in, OfxTime t, settings *s) {
   int version = 0;
   if (g_param->paramGetValueAtTime(in->p_version, t, &version) != kOfxStatOK) version = 0;
   s->lut_version = version;
+  s->from_look = 0;
+  apply_look_file(in, t, s);
 }
 
 static void free_settings(settings *s) {
@@ -544,6 +588,12 @@ static OfxStatus render(OfxImageEffectHandle effect, OfxPropertySetHandle inArgs
   j.lut = ref ? &ref->lut : NULL;
   j.use_grade = s.mode != MODE_LUT && !j.grade.colour_identity;
   j.sharpen = s.mode != MODE_LUT && j.grade.sharpen_on && j.rod.x2 - j.rod.x1 >= 3 && j.rod.y2 - j.rod.y1 >= 3;
+  /* OFX 1.5.1: a host baking a LUT through the effect asks for a render without spatial awareness;
+     sharpness (the only spatial part) is left out then, as in every LUT export */
+  char *no_spatial = NULL;
+  if (g_prop->propGetString(inArgs, kOfxImageEffectPropNoSpatialAwareness, 0, &no_spatial) == kOfxStatOK &&
+      no_spatial && strcmp(no_spatial, "true") == 0)
+    j.sharpen = 0;
 
   if (j.win.x2 > j.win.x1 && j.win.y2 > j.win.y1) {
     unsigned int n = 1;
@@ -595,10 +645,11 @@ static OfxStatus regions_of_interest(OfxImageEffectHandle effect, OfxPropertySet
   if (!in) return kOfxStatErrBadHandle;
   OfxTime t = 0.0;
   g_prop->propGetDouble(inArgs, kOfxPropTime, 0, &t);
-  int mode = MODE_PARAMS;
-  double sharp = 1.0;
-  if (g_param->paramGetValueAtTime(in->p_mode, t, &mode) != kOfxStatOK) mode = MODE_PARAMS;
-  if (g_param->paramGetValueAtTime(in->p_values[NCST_SHARPNESS], t, &sharp) != kOfxStatOK) sharp = 1.0;
+  settings s;
+  read_settings(in, t, &s); /* the effective values: sliders, or a look file not imported yet */
+  const int mode = s.mode;
+  const double sharp = s.values[NCST_SHARPNESS];
+  free_settings(&s);
   if (mode == MODE_LUT || sharp == 1.0) return kOfxStatReplyDefault; /* per-pixel: the RoI is the window */
   double roi[4], scale[2] = {1.0, 1.0}, par = 1.0;
   if (g_prop->propGetDoubleN(inArgs, kOfxImageEffectPropRegionOfInterest, 4, roi) != kOfxStatOK)
@@ -677,6 +728,7 @@ static void import_look(instance *in, OfxTime t) {
     g_param->paramSetValue(in->p_values[i], v);
   }
   if (mode != MODE_PARAMS) g_param->paramSetValue(in->p_lut, cube);
+  g_param->paramSetValue(in->p_imported, look); /* the sliders hold this look now */
   if (editing) g_param->paramEditEnd(ps);
   set_status(in, MSG_IMPORT, NULL, 0);
   free(look);
@@ -724,7 +776,8 @@ static OfxStatus create_instance(OfxImageEffectHandle effect) {
            g_param->paramGetHandle(ps, P_MODE, &in->p_mode, NULL) == kOfxStatOK &&
            g_param->paramGetHandle(ps, P_LUT_FILE, &in->p_lut, NULL) == kOfxStatOK &&
            g_param->paramGetHandle(ps, P_LUT_VERSION, &in->p_version, NULL) == kOfxStatOK &&
-           g_param->paramGetHandle(ps, P_LOOK_FILE, &in->p_look, NULL) == kOfxStatOK;
+           g_param->paramGetHandle(ps, P_LOOK_FILE, &in->p_look, NULL) == kOfxStatOK &&
+           g_param->paramGetHandle(ps, P_IMPORTED, &in->p_imported, NULL) == kOfxStatOK;
   for (int i = 0; ok && i < NCST_NPARAMS; i++)
     ok = g_param->paramGetHandle(ps, NCST_PARAM_SPECS[i].name, &in->p_values[i], NULL) == kOfxStatOK;
   if (!ok) {
@@ -777,9 +830,15 @@ static OfxStatus describe(OfxImageEffectHandle desc) {
   g_prop->propSetInt(p, kOfxImageEffectPropSupportsMultiResolution, 0, 1);
   g_prop->propSetInt(p, kOfxImageEffectPropTemporalClipAccess, 0, 0);
   g_prop->propSetInt(p, kOfxImageEffectPropSupportsMultipleClipDepths, 0, 0);
-  /* sharpness reads neighbours, so the effect is spatially aware; hosts that know the 1.5.1
-     property skip it when baking a LUT. Older hosts return an error here, which is fine. */
-  g_prop->propSetString(p, kOfxImageEffectPropNoSpatialAwareness, 0, "false");
+  /* OFX 1.5.1: "true" = the effect can render without spatial awareness (the host then sets the
+     property "true" in the Render arguments and sharpness is left out, see render). "false" would
+     let such a host drop the whole effect, colour included, from a LUT-baking render. Older hosts
+     do not know the property and may refuse it, which is fine. */
+  g_prop->propSetString(p, kOfxImageEffectPropNoSpatialAwareness, 0, "true");
+  g_prop->propSetInt(p, kOfxPropVersion, 0, PLUGIN_VERSION_MAJOR);
+  g_prop->propSetInt(p, kOfxPropVersion, 1, PLUGIN_VERSION_MINOR);
+  g_prop->propSetInt(p, kOfxPropVersion, 2, PLUGIN_VERSION_MICRO);
+  g_prop->propSetString(p, kOfxPropVersionLabel, 0, PLUGIN_VERSION_LABEL);
   return kOfxStatOK;
 }
 
@@ -872,6 +931,16 @@ static OfxStatus describe_in_context(OfxImageEffectHandle desc, OfxPropertySetHa
   if (p) {
     g_prop->propSetString(p, kOfxParamPropStringMode, 0, kOfxParamStringIsFilePath);
     g_prop->propSetInt(p, kOfxParamPropStringFilePathExists, 0, 1);
+    g_prop->propSetString(p, kOfxParamPropDefault, 0, "");
+    g_prop->propSetInt(p, kOfxParamPropAnimates, 0, 0);
+  }
+  p = define_param(ps, kOfxParamTypeString, P_IMPORTED, "Imported look",
+                   "The look file the sliders were imported from (hidden). While the look file differs from it "
+                   "(a host that never reports parameter changes, or Import look not pressed) the look file is "
+                   "what renders.",
+                   &st);
+  if (p) {
+    g_prop->propSetInt(p, kOfxParamPropSecret, 0, 1);
     g_prop->propSetString(p, kOfxParamPropDefault, 0, "");
     g_prop->propSetInt(p, kOfxParamPropAnimates, 0, 0);
   }

@@ -171,7 +171,7 @@ static const struct known {
     {"OfxImageEffectPluginPropSingleInstance", T_INT}, {"OfxImageEffectPluginRenderThreadSafety", T_STR},
     {"OfxImageEffectPluginPropHostFrameThreading", T_INT}, {"OfxImageEffectPropSupportsMultiResolution", T_INT},
     {"OfxImageEffectPropSupportsTiles", T_INT}, {"OfxImageEffectPropTemporalClipAccess", T_INT},
-    {"OfxImageEffectPropSupportedPixelDepths", T_STR}, {"OfxImageEffectPropSupportsMultipleClipDepths", T_INT},
+    {"OfxImageEffectPropSupportedPixelDepths", T_STR}, {"OfxImageEffectPropMultipleClipDepths", T_INT},
     {"OfxImageEffectPropSupportsMultipleClipPARs", T_INT}, {"OfxImageEffectPropNoSpatialAwareness", T_STR},
     {"OfxImageEffectPluginPropFieldRenderTwiceAlways", T_INT}, {"OfxImageEffectPropContext", T_STR},
     {"OfxImageEffectPropSupportedComponents", T_STR}, {"OfxImageEffectPropSupportsOverlays", T_INT},
@@ -182,7 +182,7 @@ static const struct known {
     {"OfxParamHostPropMaxParameters", T_INT}, {"OfxParamHostPropMaxPages", T_INT},
     {"OfxParamHostPropPageRowColumnCount", T_INT}, {"OfxImageEffectPropProjectSize", T_DBL},
     {"OfxImageEffectPropProjectOffset", T_DBL}, {"OfxImageEffectPropProjectExtent", T_DBL},
-    {"OfxImageEffectPropProjectPixelAspectRatio", T_DBL}, {"OfxImageEffectInstancePropEffectDuration", T_DBL},
+    {"OfxImageEffectPropPixelAspectRatio", T_DBL}, {"OfxImageEffectInstancePropEffectDuration", T_DBL},
     {"OfxImageEffectInstancePropSequentialRender", T_INT}, {"OfxImageEffectPropFrameRate", T_DBL},
     {"OfxImageEffectPropFrameRange", T_DBL}, {"OfxImageEffectPropUnmappedFrameRange", T_DBL},
     {"OfxImageEffectPropUnmappedFrameRate", T_DBL}, {"OfxImageEffectPropClipPreferencesSlaveParam", T_STR},
@@ -721,6 +721,8 @@ typedef struct render_ctx {
 } render_ctx;
 
 static _Thread_local render_ctx *tl_ctx;
+
+static double opt_scale(const nh_render_opts *o) { return o && o->scale > 0.0 ? o->scale : 1.0; }
 static _Thread_local int tl_in_render, tl_in_changed, tl_thread_index, tl_spawned;
 static _Thread_local nh_host *tl_host; /* the host of the render a spawned thread works for */
 
@@ -760,7 +762,7 @@ static OfxStatus clip_define(OfxImageEffectHandle handle, const char *name, OfxP
   hset_str(c->props, "OfxPropLabel", 0, name);
   hset_int(c->props, "OfxImageEffectPropTemporalClipAccess", 0, 0);
   hset_int(c->props, "OfxImageClipPropOptional", 0, 0);
-  hset_str(c->props, "OfxImageClipPropFieldExtraction", 0, "OfxImageClipPropFieldExtractionDoubled");
+  hset_str(c->props, "OfxImageClipPropFieldExtraction", 0, "OfxFieldDoubled");
   hset_int(c->props, "OfxImageClipPropIsMask", 0, 0);
   hset_int(c->props, "OfxImageEffectPropSupportsTiles", 0, 1);
   ps_add(c->props, "OfxImageEffectPropSupportedComponents", T_STR);
@@ -852,7 +854,7 @@ static OfxPropertySetHandle make_image(render_ctx *ctx, OfxRectI b, int is_outpu
   hset_str(ps, "OfxImageEffectPropPixelDepth", 0, depth_name(o->depth));
   hset_str(ps, "OfxImageEffectPropComponents", 0, ctx->nc == 4 ? "OfxImageComponentRGBA" : "OfxImageComponentRGB");
   hset_str(ps, "OfxImageEffectPropPreMultiplication", 0, ctx->nc == 4 ? "OfxImageAlphaUnPremultiplied" : "OfxImageOpaque");
-  const double scale[2] = {1.0, 1.0};
+  const double scale[2] = {opt_scale(o), opt_scale(o)};
   hset_dbls(ps, "OfxImageEffectPropRenderScale", 2, scale);
   hset_dbl(ps, "OfxImagePropPixelAspectRatio", 0, 1.0);
   hset_ptr(ps, "OfxImagePropData", 0, bw > 0 && bh > 0 ? data : NULL);
@@ -928,10 +930,11 @@ static OfxStatus clip_get_rod(OfxImageClipHandle clip, OfxTime time, OfxRectD *b
   if (!clip || clip->magic != MAGIC_CLIP) return kOfxStatErrBadHandle;
   render_ctx *ctx = tl_ctx;
   if (!ctx) return kOfxStatFailed;
-  bounds->x1 = ctx->rod.x1;
-  bounds->y1 = ctx->rod.y1;
-  bounds->x2 = ctx->rod.x2;
-  bounds->y2 = ctx->rod.y2;
+  const double s = opt_scale(ctx->o); /* canonical coordinates: pixels / render scale */
+  bounds->x1 = ctx->rod.x1 / s;
+  bounds->y1 = ctx->rod.y1 / s;
+  bounds->x2 = ctx->rod.x2 / s;
+  bounds->y2 = ctx->rod.y2 / s;
   return kOfxStatOK;
 }
 
@@ -1537,7 +1540,7 @@ NH_API nh_host *nh_load(const char *bundle, const nh_config *cfg, char *err, int
   if (cfg->depths & 4) hset_str(hp, "OfxImageEffectPropSupportedPixelDepths", nd++, "OfxBitDepthFloat");
   if (cfg->depths & 2) hset_str(hp, "OfxImageEffectPropSupportedPixelDepths", nd++, "OfxBitDepthShort");
   if (cfg->depths & 1) hset_str(hp, "OfxImageEffectPropSupportedPixelDepths", nd++, "OfxBitDepthByte");
-  hset_int(hp, "OfxImageEffectPropSupportsMultipleClipDepths", 0, 0);
+  hset_int(hp, "OfxImageEffectPropMultipleClipDepths", 0, 0);
   hset_int(hp, "OfxImageEffectPropSupportsMultipleClipPARs", 0, 0);
   hset_int(hp, "OfxImageEffectPropSetableFrameRate", 0, 0);
   hset_int(hp, "OfxImageEffectPropSetableFielding", 0, 0);
@@ -1676,7 +1679,7 @@ NH_API nh_inst *nh_create(nh_host *h, const char *context, char *err, int errlen
   hset_dbls(e->props, "OfxImageEffectPropProjectSize", 2, size);
   hset_dbls(e->props, "OfxImageEffectPropProjectOffset", 2, zero);
   hset_dbls(e->props, "OfxImageEffectPropProjectExtent", 2, size);
-  hset_dbl(e->props, "OfxImageEffectPropProjectPixelAspectRatio", 0, 1.0);
+  hset_dbl(e->props, "OfxImageEffectPropPixelAspectRatio", 0, 1.0);
   hset_dbl(e->props, "OfxImageEffectInstancePropEffectDuration", 0, 100.0);
   hset_int(e->props, "OfxImageEffectInstancePropSequentialRender", 0, 0);
   hset_dbl(e->props, "OfxImageEffectPropFrameRate", 0, 25.0);
@@ -1746,6 +1749,7 @@ NH_API nh_inst *nh_create(nh_host *h, const char *context, char *err, int errlen
 static int notify_changed(nh_inst *in, const char *name, const char *reason) {
   nh_host *h = in->h;
   int status = kOfxStatOK;
+  if (h->cfg.no_instance_changed) return kOfxStatOK; /* an MLT-like host: values change silently */
   char *queue[MAX_PENDING + 1];
   int nq = 0, rounds = 0;
   queue[nq++] = xstrdup(name);
@@ -1892,7 +1896,7 @@ static void render_window(render_job *j, OfxRectI win) {
   nh_inst *in = j->in;
   nh_host *h = in->h;
   const nh_render_opts *o = j->o;
-  const double t = o->time, scale[2] = {1.0, 1.0};
+  const double t = o->time, scale[2] = {opt_scale(o), opt_scale(o)};
   const int pix = depth_bytes(o->depth) * o->components;
 
   if (o->call_identity) {
@@ -1936,7 +1940,7 @@ static void render_window(render_job *j, OfxRectI win) {
     ctx.src_region = j->rod;
   } else {
     OfxPropertySetHandle args = ps_new(h, "args"), out = ps_new(h, "args");
-    const double roi[4] = {win.x1, win.y1, win.x2, win.y2};
+    const double roi[4] = {win.x1 / scale[0], win.y1 / scale[1], win.x2 / scale[0], win.y2 / scale[1]}; /* canonical */
     hset_dbl(args, "OfxPropTime", 0, t);
     hset_dbls(args, "OfxImageEffectPropRenderScale", 2, scale);
     hset_dbls(args, "OfxImageEffectPropRegionOfInterest", 4, roi);
@@ -1948,7 +1952,8 @@ static void render_window(render_job *j, OfxRectI win) {
     } else if (st != kOfxStatReplyDefault) {
       job_fail(j, st, "GetRegionsOfInterest failed (%d)", st);
     }
-    OfxRectI ri = {(int)floor(r[0]), (int)floor(r[1]), (int)ceil(r[2]), (int)ceil(r[3])};
+    OfxRectI ri = {(int)floor(r[0] * scale[0] + 1e-6), (int)floor(r[1] * scale[1] + 1e-6),
+                   (int)ceil(r[2] * scale[0] - 1e-6), (int)ceil(r[3] * scale[1] - 1e-6)}; /* to pixels */
     ctx.src_region = ri;
     ps_free(args);
     ps_free(out);
@@ -1962,6 +1967,7 @@ static void render_window(render_job *j, OfxRectI win) {
   hset_int(args, "OfxImageEffectPropSequentialRenderStatus", 0, 0);
   hset_int(args, "OfxImageEffectPropInteractiveRenderStatus", 0, 0);
   hset_int(args, "OfxImageEffectPropRenderQualityDraft", 0, 0);
+  if (o->no_spatial) hset_str(args, "OfxImageEffectPropNoSpatialAwareness", 0, "true");
   tl_ctx = &ctx;
   tl_in_render = 1;
   OfxStatus st = call(h, "OfxImageEffectActionRender", in->effect, args, NULL);
@@ -2064,7 +2070,7 @@ NH_API int nh_render(nh_inst *in, const void *src, void *dst, int w, int h, nh_r
       j.windows[j.nwindows++] = rect_intersect(r, j.rod);
     }
 
-  const double scale[2] = {1.0, 1.0}, range[2] = {o->time, o->time};
+  const double scale[2] = {opt_scale(o), opt_scale(o)}, range[2] = {o->time, o->time};
   OfxPropertySetHandle seq = ps_new(host, "args");
   hset_dbls(seq, "OfxImageEffectPropFrameRange", 2, range);
   hset_dbl(seq, "OfxImageEffectPropFrameStep", 0, 1.0);

@@ -28,6 +28,7 @@ typedef struct nh_config {
   int message_v2;     /* offer OfxMessageSuite v2 (persistent messages); else v1 only */
   int image_rod_prop; /* set OfxImagePropRegionOfDefinition on images (newer hosts) */
   int call_set_host;  /* call OfxSetHost first when the binary exports it (OFX 1.5 hosts) */
+  int no_instance_changed; /* never send InstanceChanged (as MLT's openfx module: Kdenlive, Shotcut) */
 } nh_config;
 
 typedef struct nh_render_opts {
@@ -44,6 +45,10 @@ typedef struct nh_render_opts {
   /* filled by nh_render */
   int identity_windows; /* windows the plug-in declared identity */
   int render_calls;     /* Render actions made */
+  /* set before nh_render (appended: older callers that zero the struct get the defaults) */
+  double scale;         /* OfxImageEffectPropRenderScale (both axes); 0 means 1. The frame given is
+                           already at this scale; the clip's canonical RoD is the pixel RoD / scale */
+  int no_spatial;       /* pass OfxImageEffectPropNoSpatialAwareness "true" (a LUT-baking render) */
 } nh_render_opts;
 
 /* Load a bundle (or a .ofx binary directly). NULL with the reason in err. */
