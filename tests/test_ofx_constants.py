@@ -97,7 +97,7 @@ def described():
 
 def test_plugin_identity_and_effect_properties(described):
     assert described["plugin"] == {"identifier": "org.ncstbridge.ofx_lut", "api": "OfxImageEffectPluginAPI",
-                                   "api_version": 1, "version": [1, 0]}
+                                   "api_version": 1, "version": [1, 1]}
     eff = described["effect"]
     assert eff["OfxImageEffectPropSupportedContexts"] == ["OfxImageEffectContextFilter",
                                                           "OfxImageEffectContextGeneral"]
@@ -106,7 +106,8 @@ def test_plugin_identity_and_effect_properties(described):
     assert eff["OfxImageEffectPluginRenderThreadSafety"] == ["OfxImageEffectRenderFullySafe"]
     assert eff["OfxImageEffectPropSupportsTiles"] == [1]
     assert eff["OfxImageEffectPluginPropHostFrameThreading"] == [0]
-    assert eff["OfxImageEffectPropNoSpatialAwareness"] == ["false"]  # sharpness reads neighbours
+    # OFX 1.5.1: can render without spatial awareness (sharpness left out when the host asks)
+    assert eff["OfxImageEffectPropNoSpatialAwareness"] == ["true"]
     assert set(described["contexts"]) == {"OfxImageEffectContextFilter", "OfxImageEffectContextGeneral"}
 
 

@@ -189,6 +189,9 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
     if not out.resolve().parent.is_dir():  # checked before the (slow) config load and checks
         raise NcstError(f"{out.parent}: no such folder; create it first (add-look writes the config and "
                         f"its {LOOK_DIR}/ folder there)")
+    if config and not str(config).startswith("ocio://") and Path(config).exists() \
+            and out.resolve() == Path(config).resolve():
+        raise NcstError(f"{out}: is the source config; add-look never changes it, choose another -o")
     check_new_output(out, force)
     requested = parse_version(config_version)
     loaded = load_config(config)
