@@ -165,3 +165,27 @@ def test_fidelity_command_covers_the_camera_exports(bundle):
     assert set(rep) == {f"{names[k]} (from {SPACE})" for k in ("cube", "clf", "in")}
     assert all(r["passes_bar"] for r in rep.values())
     assert C.check_camera_exports(folder / "ocio", P) == {}  # not a bundle with camera exports
+
+
+def test_from_camera_cube_holds_clipped_highlights_one_stop_over(bundle):
+    """Log footage one stop over (real photos, scene-linear x2, encoded with colour-science): the
+    shaper cube keeps clipped highlights white (it once turned them cyan: ΔE2000 p99 7-10, max 13-15)."""
+    import colour
+    from colour_helpers import LOG_SPACES
+
+    from ncst_bridge.colour.convert import apply_cpu
+
+    folder, _ = bundle
+    encode, gamut = LOG_SPACES[SPACE]
+    display = photo_pixels(8)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        linear = colour.models.eotf_sRGB(display) * 2.0
+        cam = np.asarray(encode(colour.RGB_to_RGB(linear, "sRGB", gamut, chromatic_adaptation_transform="Bradford")))
+    cam = np.concatenate([cam, [[0.572, 0.593, 0.620]]])  # a highlight the old cube made (0.91, 1, 1)
+    got = apply_cpu(C.file_processor(folder / C.camera_file_names(SPACE)["cube"]), cam)
+    want = C.from_camera_direct(cam, P, SPACE)
+    d = fidelity.delta_e(want, got)
+    assert np.percentile(d, 99) <= 2.0 and d.max() <= 6.0, (np.percentile(d, 99), d.max())
+    assert np.abs(got[-1] - want[-1]).max() < 0.01, (got[-1], want[-1])
+    assert (got[-1] > 0.99).all()

@@ -21,8 +21,9 @@ nodes), and the camera-to-Rec.709 gamut matrix plus the clip to [0, 1] bend the 
 cells. The shaper here is, per channel, the working-space encoding of the camera channel's own
 linear value (the neutral-axis response of the input transform, no clip), remapped piecewise so
 that lattice nodes land exactly on black (code 0) and on white (code 1): below black a few
-intervals, the display range [0, 1] most of them (like look.cube), and above white equal steps
-in log for the highlights up to the camera's largest code value. Black and white on nodes put the
+intervals, the display range [0, 1] most of them (like look.cube), and above white steps in log
+for the highlights up to the camera's largest code value, finest just above white (where clipped
+highlights of real footage lie: see WHITE_FRACTION). Black and white on nodes put the
 shaper's kinks on lattice planes, where tetrahedral interpolation is exact.
 
 Fidelity is measured as fidelity.py does (ΔE2000 after sRGB decoding, against the direct render
@@ -56,7 +57,17 @@ from ncst_bridge.io.ocio_build import cdl_transform, exact_cpu_processor
 
 SHAPER_SIZE = 4096
 BLACK_FRACTION = 0.03    # lattice share below black (when the space encodes values below black)
-WHITE_FRACTION = 0.90    # lattice node of white, as a fraction of the axis (when it encodes super-whites)
+# Above white: lattice node of white (a fraction of the axis, when the space encodes super-whites)
+# and how the log steps above it are spread. Above white the camera-to-Rec.709 matrix mixes channels
+# before the clip, so a cell a stop wide has corners whose red lies far below white while the exact
+# result is white: with white at 0.90 and even log steps (six cells of ~1 stop for LogC3) clipped
+# highlights turned cyan (LogC3 photos one stop over: ΔE2000 p99 6.6-7.5, max 11). White at 0.85 and
+# the log position raised to HIGHLIGHT_POWER 0.5 put cells of ~0.05-0.3 stop just above white, where
+# photos' highlights are: p99 0.6-0.7 there, display-range fidelity within the bar (see
+# docs/interop.md for the table).
+WHITE_FRACTION = 0.85
+HIGHLIGHT_POWER = 0.5
+HIGHLIGHT_STOPS = 1.0    # the fidelity report's highlight set: display colours this many stops over
 LINEAR_RANGE = (0.0, 1.0)  # scene-linear inputs: the shaper covers [0, 1] (above clamps)
 DECIMALS = 7
 
@@ -95,8 +106,8 @@ class Shaper:
             lo = g < 0
             s = np.where(lo, i0 * (1.0 - np.clip(g, self.g_min, 0.0) / self.g_min), s)
         if i1 < n1:
-            hi = g > 1
-            s = np.where(hi, i1 + (n1 - i1) * np.log(np.clip(g, 1.0, self.g_max)) / math.log(self.g_max), s)
+            u = np.log(np.clip(g, 1.0, self.g_max)) / math.log(self.g_max)
+            s = np.where(g > 1, i1 + (n1 - i1) * u ** HIGHLIGHT_POWER, s)
         return np.clip(s / n1, 0.0, 1.0)
 
     def phi_inverse(self, s: np.ndarray) -> np.ndarray:
@@ -106,7 +117,8 @@ class Shaper:
         if i0 > 0:
             g = np.where(s < i0, self.g_min * (1.0 - s / i0), g)
         if i1 < n1:
-            g = np.where(s > i1, np.exp((s - i1) / (n1 - i1) * math.log(self.g_max)), g)
+            u = np.clip((s - i1) / (n1 - i1), 0.0, 1.0) ** (1.0 / HIGHLIGHT_POWER)
+            g = np.where(s > i1, np.exp(u * math.log(self.g_max)), g)
         return g
 
 
@@ -254,8 +266,9 @@ def write_camera_clf(path: str | Path, params: ParamsLike, input_space: str,
 def camera_colour_sets(input_space: str, config: str | LoadedConfig | None = None, n: int = 100_000,
                        seed: int = 0, pixels: np.ndarray | None = None) -> dict[str, np.ndarray]:
     """Camera code values to measure on: ``display_colours`` (fidelity.sample_colours, optionally
-    with photo pixels, carried into the camera encoding) and ``code_values`` (uniform camera codes
-    over the LUT's domain plus a neutral ramp)."""
+    with photo pixels, carried into the camera encoding), ``highlights`` (the same colours one stop
+    over -- scene-linear x2 -- where log footage clips; only for spaces that encode super-whites)
+    and ``code_values`` (uniform camera codes over the LUT's domain plus a neutral ramp)."""
     from ncst_bridge.colour.convert import from_working
 
     loaded = load_config(config)
@@ -264,8 +277,15 @@ def camera_colour_sets(input_space: str, config: str | LoadedConfig | None = Non
     rng = np.random.default_rng(seed + 1)
     codes = np.concatenate([x_lo + (x_hi - x_lo) * rng.random((n, 3)),
                             _neutral(np.linspace(x_lo, x_hi, 1024))])
-    return {"display_colours": from_working(fidelity.sample_colours(n, seed, pixels), src, loaded),
-            "code_values": codes}
+    display = fidelity.sample_colours(n, seed, pixels)
+    sets = {"display_colours": from_working(display, src, loaded)}
+    lin = np.where(display <= 0.04045, display / 12.92, ((display + 0.055) / 1.055) ** 2.4) * 2.0 ** HIGHLIGHT_STOPS
+    over = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(lin, 1 / 2.4) - 0.055)  # unclipped sRGB
+    highlights = from_working(over, src, loaded)
+    if np.all((highlights >= x_lo - 1e-6) & (highlights <= x_hi + 1e-6)):  # the space holds them
+        sets["highlights"] = highlights
+    sets["code_values"] = codes
+    return sets
 
 
 def file_processor(path: str | Path) -> OCIO.CPUProcessor:
@@ -381,7 +401,8 @@ def write_camera_luts(folder: str | Path, params: ParamsLike, input_space: str,
                 folder / names[key], p, src, loaded, sets, output_in_input_space=(key == "in"))
         block["fidelity_metric"] = ("CIEDE2000 vs the direct render f_P(to_working(x)), sRGB D65 (look_in_*: "
                                     "its output converted to the working space first); bar "
-                                    f"{fidelity.BAR} applies to display_colours; code_values adds "
+                                    f"{fidelity.BAR} applies to display_colours; highlights: the same "
+                                    "colours one stop over (clipped log highlights); code_values adds "
                                     "super-whites and out-of-gamut codes, which clip")
     _merge_params_json(folder, block, list(names.values()))
     return block
