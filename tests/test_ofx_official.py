@@ -326,3 +326,30 @@ def test_imported_look_leaves_the_sliders_in_charge(host, tmp_path):
     out = inst.render(img)
     inst.close()
     assert np.abs(out[..., :3] - apply_grade_numpy(rgb, dict(LOOK, hue=-10.0))).max() < 1e-4
+
+
+def test_edited_lut_file_is_read_again_without_instance_changed(tmp_path):
+    """Reload LUT is a push button, which MLT never reports: the plug-in compares the file's content
+    (at most once a second) and reads an edited .cube again."""
+    import time
+
+    from ncst_bridge.grade.lut import bake_look
+    from ncst_bridge.io.cube import write_cube
+
+    img = photo("kde_colorfulcups.jpg", long_side=32)
+    rgb = img[..., :3].astype(np.float64)
+    cube = tmp_path / "look.cube"
+    first, second = dict(LOOK, sharpness=1.0), {"hue": -60.0, "saturation": 0.5}
+    write_cube(bake_look(first, 33), cube, "first")
+    with OfxHost(instance_changed=False) as mlt:
+        inst = mlt.instance()
+        inst.set_string("lutFile", str(cube))
+        inst.set_mode(MODE_LUT)
+        a = inst.render(img)
+        write_cube(bake_look(second, 33), cube, "second", force=True)
+        time.sleep(1.1)
+        b = inst.render(img)
+        inst.close()
+        assert mlt.stats()["violations"] == []
+    assert np.abs(a[..., :3] - colour_grade_numpy(rgb, first)).mean() < 3e-3
+    assert np.abs(b[..., :3] - colour_grade_numpy(rgb, second)).mean() < 3e-3

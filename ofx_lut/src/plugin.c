@@ -15,6 +15,7 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "ncst_cube.h"
 #include "ncst_grade.h"
@@ -103,6 +104,8 @@ typedef struct instance {
   char *cache_path;
   int cache_version, cache_valid;
   lut_ref *cache_ref;
+  uint64_t cache_stamp;  /* content stamp of the cached file (see file_stamp) */
+  time_t cache_checked;  /* when the stamp was last compared with the file */
   char cache_error[600];
   int msg_kind;
   char msg_text[700];
@@ -234,10 +237,29 @@ static void ref_drop_locked(lut_ref *r) {
   }
 }
 
-/* The parsed LUT for (path, version), loading it on first use; NULL with a one-line reason. */
+/* A content stamp of a file (FNV-1a over its bytes, and its length); 0 when it cannot be read. */
+static uint64_t file_stamp(const char *path) {
+  char *data = NULL, why[200];
+  size_t len = 0;
+  if (!path[0] || ncst_read_file(path, NCST_CUBE_MAX_FILE_BYTES, &data, &len, why, sizeof why) != 0) return 0;
+  uint64_t h = 1469598103934665603ULL;
+  for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)data[i]) * 1099511628211ULL;
+  free(data);
+  return (h ^ (uint64_t)len) | 1u;
+}
+
+/* The parsed LUT for (path, version), loading it on first use; NULL with a one-line reason.
+   The file is also re-read when its content changed (compared at most once a second): hosts that
+   never send InstanceChanged (MLT: Kdenlive, Shotcut) cannot press Reload LUT. */
 static lut_ref *lut_acquire(instance *in, const char *path, int version, char *err, size_t errlen) {
   lut_ref *r;
   mutex_lock(&in->lock);
+  const time_t now = time(NULL);
+  if (in->cache_valid && path[0] && now != in->cache_checked && in->cache_version == version &&
+      strcmp(in->cache_path, path) == 0) {
+    in->cache_checked = now;
+    if (file_stamp(path) != in->cache_stamp) in->cache_valid = 0; /* edited on disk: load again */
+  }
   if (!in->cache_valid || in->cache_version != version || strcmp(in->cache_path, path) != 0) {
     ref_drop_locked(in->cache_ref);
     in->cache_ref = NULL;
@@ -265,6 +287,8 @@ static lut_ref *lut_acquire(instance *in, const char *path, int version, char *e
         ncst_fmt(in->cache_error, sizeof in->cache_error,
                  "NCST: cannot use LUT '%s': %s; output = input until fixed (Reload LUT after editing)", path,
                  why);
+      in->cache_stamp = file_stamp(path); /* a broken file is retried only once it changes */
+      in->cache_checked = now;
     }
   }
   r = in->cache_ref;
