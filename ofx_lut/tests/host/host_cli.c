@@ -215,7 +215,7 @@ static int selftest(const char *bundle, const char *dir, int quick) {
   float *src = make_picture(w, h);
 
   /* host A: everything on */
-  nh_config ca = {7, 4, 1, 1, 1};
+  nh_config ca = {7, 4, 1, 1, 1, 0};
   nh_host *A = nh_load(bundle, &ca, err, sizeof err);
   if (!A) {
     fprintf(stderr, "load failed: %s\n", err);
@@ -458,7 +458,7 @@ static int selftest(const char *bundle, const char *dir, int quick) {
   CHECK(violations_empty(A), "host A: no protocol violations, every image released");
 
   /* host B: float only, no multithread suite, message suite v1, no image RoD property, no OfxSetHost */
-  nh_config cb = {4, 0, 0, 0, 0};
+  nh_config cb = {4, 0, 0, 0, 0, 0};
   nh_host *B = nh_load(bundle, &cb, err, sizeof err);
   CHECK(B != NULL, "load in a minimal host: %s", err);
   if (B) {
@@ -494,7 +494,7 @@ static int selftest(const char *bundle, const char *dir, int quick) {
 
 static int describe(const char *bundle) {
   char err[512];
-  nh_config c = {7, 2, 1, 1, 1};
+  nh_config c = {7, 2, 1, 1, 1, 0};
   nh_host *h = nh_load(bundle, &c, err, sizeof err);
   if (!h) {
     fprintf(stderr, "ofxhost_cli: %s\n", err);
@@ -526,7 +526,7 @@ static int render_raw(int argc, char **argv) {
     return 2;
   }
   fclose(f);
-  nh_config c = {7, 2, 1, 1, 1};
+  nh_config c = {7, 2, 1, 1, 1, 0};
   nh_host *host = nh_load(bundle, &c, err, sizeof err);
   if (!host) {
     fprintf(stderr, "ofxhost_cli: %s\n", err);
