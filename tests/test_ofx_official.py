@@ -1,8 +1,8 @@
 """The OFX plug-in uses only official OpenFX names: pinned here, written out from the official headers.
 
-The expected strings below were copied by hand-run check from the OpenFX repository's ``include/*.h``
-(github.com/AcademySoftwareFoundation/openfx, checked against commit 3de640d, OFX 1.5.x), not from the
-project's ``ofx_lut/include/ofx_api.h``: a misreading shared by the project's header, plug-in and test host
+The expected strings and struct layouts below are written out from the OpenFX repository's
+``include/*.h`` (github.com/AcademySoftwareFoundation/openfx at commit 3de640d, OFX 1.5.x), not from
+the project's ``ofx_lut/include/ofx_api.h``: a misreading shared by the project's header, plug-in and test host
 (as ``OfxImageEffectPropSupportsMultipleClipDepths`` once was; the official value is
 ``OfxImageEffectPropMultipleClipDepths``) fails here. Also: what the plug-in describes (version, the
 OFX 1.5.1 no-spatial-awareness contract) and the behaviours behind it -- a render without spatial
@@ -201,6 +201,34 @@ OFFICIAL_LITERALS = {
 # not property names: the binary's entry points and the per-clip RoI prefix ("OfxImageClipPropRoI_" + clip)
 OFFICIAL_OTHER = {"OfxGetNumberOfPlugins", "OfxGetPlugin", "OfxSetHost", "OfxImageClipPropRoI_",
                   "OfxImageClipPropRoI_Source"}
+# member order of every struct the project's header declares (official headers; a host calls
+# suite functions by position, so a reordered or missing member calls the wrong function)
+OFFICIAL_STRUCTS = {
+    "OfxHost": ["host", "fetchSuite"],
+    "OfxImageEffectSuiteV1": ["getPropertySet", "getParamSet", "clipDefine", "clipGetHandle",
+        "clipGetPropertySet", "clipGetImage", "clipReleaseImage", "clipGetRegionOfDefinition", "abort",
+        "imageMemoryAlloc", "imageMemoryFree", "imageMemoryLock", "imageMemoryUnlock"],
+    "OfxMessageSuiteV1": ["message"],
+    "OfxMessageSuiteV2": ["message", "setPersistentMessage", "clearPersistentMessage"],
+    "OfxMultiThreadSuiteV1": ["multiThread", "multiThreadNumCPUs", "multiThreadIndex",
+        "multiThreadIsSpawnedThread", "mutexCreate", "mutexDestroy", "mutexLock", "mutexUnLock",
+        "mutexTryLock"],
+    "OfxParameterSuiteV1": ["paramDefine", "paramGetHandle", "paramSetGetPropertySet", "paramGetPropertySet",
+        "paramGetValue", "paramGetValueAtTime", "paramGetDerivative", "paramGetIntegral", "paramSetValue",
+        "paramSetValueAtTime", "paramGetNumKeys", "paramGetKeyTime", "paramGetKeyIndex", "paramDeleteKey",
+        "paramDeleteAllKeys", "paramCopy", "paramEditBegin", "paramEditEnd"],
+    "OfxPlugin": ["pluginApi", "apiVersion", "pluginIdentifier", "pluginVersionMajor", "pluginVersionMinor",
+        "setHost", "mainEntry"],
+    "OfxPointD": ["y"],
+    "OfxPropertySuiteV1": ["propSetPointer", "propSetString", "propSetDouble", "propSetInt", "propSetPointerN",
+        "propSetStringN", "propSetDoubleN", "propSetIntN", "propGetPointer", "propGetString", "propGetDouble",
+        "propGetInt", "propGetPointerN", "propGetStringN", "propGetDoubleN", "propGetIntN", "propReset",
+        "propGetDimension"],
+    "OfxRangeD": ["max"],
+    "OfxRectD": ["y2"],
+    "OfxRectI": ["y2"],
+}
+
 OFX = REPO / "ofx_lut"
 SOURCES = [*(OFX / "include").glob("*.h"), *(OFX / "src").glob("*.[ch]"), *(OFX / "tests" / "host").glob("*.[ch]"),
            *(OFX / "tests").glob("*.c")]
@@ -217,6 +245,17 @@ def test_project_header_defines_the_official_values():
     wrong = {k: (v, OFFICIAL_DEFINES[k]) for k, v in ours.items() if v != OFFICIAL_DEFINES[k]}
     assert not wrong, wrong
     assert ours["kOfxImageEffectPropSupportsMultipleClipDepths"] == "OfxImageEffectPropMultipleClipDepths"
+
+
+def test_project_header_structs_have_the_official_members_in_order():
+    text = re.sub(r"/\*.*?\*/|//[^\n]*", "", (OFX / "include" / "ofx_api.h").read_text(), flags=re.S)
+    ours = {}
+    for m in re.finditer(r"typedef\s+struct\s+(\w+)?\s*\{(.*?)\}\s*(\w+)\s*;", text, re.S):
+        members = re.findall(r"\(\s*\*\s*(\w+)\s*\)|(\w+)\s*(?:\[[^\]]*\])?\s*;", m.group(2))
+        ours[m.group(3)] = [a or b for a, b in members]
+    assert set(ours) == set(OFFICIAL_STRUCTS), set(ours) ^ set(OFFICIAL_STRUCTS)
+    for name, members in OFFICIAL_STRUCTS.items():
+        assert ours[name] == members, name
 
 
 def test_every_ofx_string_in_plugin_and_test_host_is_official():
