@@ -104,7 +104,9 @@ def test_bake_and_apply_with_input_space_match_the_display_path(tmp_path):
     res = run_ncst("bake", params, "-o", tmp_path / "look", "--input-space", "logc3ei800_alexawide",
                    "--camera-lut-size", "33")
     assert res.returncode == 0, res.stderr
-    assert "look_from_arri_logc3_ei800.cube" in res.stdout and (tmp_path / "look" / "look_in_arri_logc3_ei800.cube").exists()
+    written = res.stdout.splitlines()[0]  # the console list names every file written, look_in_* included
+    for name in ("look_from_arri_logc3_ei800.cube", "look_from_arri_logc3_ei800.clf", "look_in_arri_logc3_ei800.cube"):
+        assert name in written and (tmp_path / "look" / name).exists(), (name, written)
     cm = json.loads((tmp_path / "look" / "params.json").read_text())["colour_management"]
     assert cm["files"]["look_from_arri_logc3_ei800.cube"]["lattice"] == 33  # measured and recorded, pass or not
     assert "passes_bar" in cm["files"]["look_from_arri_logc3_ei800.cube"]["fidelity"]["display_colours"]

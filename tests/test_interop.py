@@ -244,3 +244,30 @@ def test_blender_applies_the_bundle_look(work):
                          env=env)
     assert res.returncode == 0 and out.exists(), res.stdout[-2000:] + res.stderr[-2000:]
     check(work, out, BAR_MEAN_33, BAR_MAX_33, "Blender look (bundle config)")
+
+
+def test_cc_file_and_config_say_how_the_cdl_clamps(work):
+    """A .cc cannot carry the CDL style and OCIO's FileTransform defaults to no clamp (up to 15 codes
+    off): the bundle's config sets ASC itself, and the .cc's description tells a FileTransform user."""
+    assert "cdl_style: asc" in (work / "look" / "ocio" / "config.ocio").read_text()
+    assert "cdl_style: asc" in (work / "look" / "look.cc").read_text()
+    raw = OCIO.Config.CreateRaw()
+    x = lattice(9).reshape(-1, 3).astype(np.float32)
+    out = {}
+    for style in (OCIO.CDLStyle.CDL_ASC, OCIO.CDLStyle.CDL_NO_CLAMP):
+        g = OCIO.GroupTransform()
+        cc = OCIO.FileTransform(src=str(work / "look" / "look.cc"))
+        cc.setCDLStyle(style)
+        g.appendTransform(cc)
+        g.appendTransform(OCIO.FileTransform(src=str(work / "look" / "residual.cube"),
+                                             interpolation=OCIO.Interpolation.INTERP_TETRAHEDRAL))
+        buf = x.copy()
+        raw.getProcessor(g).getDefaultCPUProcessor().applyRGB(buf)
+        out[style] = buf
+    want = bake_look(GradeParams(LOOK), 9).reshape(-1, 3)
+    asc = np.abs(out[OCIO.CDLStyle.CDL_ASC] - want) * 255
+    no_clamp = np.abs(out[OCIO.CDLStyle.CDL_NO_CLAMP] - want) * 255
+    print(f"\nlook.cc + residual.cube: ASC mean {asc.mean():.3f} max {asc.max():.2f}; "
+          f"no-clamp mean {no_clamp.mean():.3f} max {no_clamp.max():.2f} codes")
+    assert asc.mean() < 0.2 and asc.max() < 3.0  # ASC: the look (residual interpolated off its nodes)
+    assert no_clamp.mean() > 10 * asc.mean() and no_clamp.max() > asc.max() + 3.0  # no clamp: not the look
