@@ -11,6 +11,10 @@ Version: the new config keeps the source's OCIO version (the look needs nothing 
 ``config_version`` asks for another one, which OCIO refuses when the content needs a newer version
 (e.g. the ACES 2.0 output transforms of the 2.5/2.6 built-in configs). Debian's ociocheck 2.1 reads
 only configs up to 2.1: it is run when found and the version allows, and reported as skipped otherwise.
+A config newer than 2.1 loads in none of Debian 12's OCIO tools nor Blender 3.4, so the report (and the
+error when a lower --config-version is refused) names the built-in that does: the 2.1-era
+``ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1`` (or its cg- twin). The output folder is checked
+before anything slow is done.
 
 Checks before anything is published: OCIO validation of the new config; the look applied through it
 equals the bundle's own OCIO look (max |difference| <= 1e-5) and its ΔE2000 against the direct render
