@@ -32,10 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("look", metavar="LOOK", help="look bundle folder or its params.json")
     p.add_argument("input", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT")
-    p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16), default=None,
-                   help="output bit depth: images 8 (default) or 16 (.png/.tif); video: default keeps "
-                        "the input's as far as the codec allows (h264 8/10, hevc 8/10/12, prores 10, "
-                        "ffv1 8-16)")
+    p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16, 32), default=None,
+                   help="output bit depth: images 8 (default) or 16 (.png/.tif), .dpx 8/10/12/16 (default "
+                        "10), .exr 16 (half, default)/32 (float), .tif 32 (float); image sequences: "
+                        "default keeps the input's; video: default keeps the input's as far as the codec "
+                        "allows (h264 8/10, hevc 8/10/12, prores 10, ffv1 8-16)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     add_colour_options(p, output=True)
     from ncst_bridge.render.video import add_video_arguments
@@ -91,9 +92,13 @@ def _note_spatial(exports: dict) -> None:
 def cmd_apply(args: argparse.Namespace) -> int:
     from ncst_bridge.io.images import is_image_path, read_image, write_image
 
+    from ncst_bridge.io.sequence import is_sequence_spec
+
     params = load_look(args.look)
     colour = colour_settings(args)
     src, dst = Path(args.input), Path(args.output)
+    if is_sequence_spec(src):
+        return _apply_sequence(params, args, colour)
     if src.exists() and dst.exists() and src.resolve() == dst.resolve():
         raise NcstError(f"{dst}: output is the input; choose another path")
     if not is_image_path(src):
@@ -108,10 +113,47 @@ def cmd_apply(args: argparse.Namespace) -> int:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
     from ncst_bridge.grade.grade import apply_grade_numpy
 
+    _print_hints(src, colour.input_space)
     img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))
     out = colour.working_to_output(apply_grade_numpy(img, params))
     write_image(dst, out, bit_depth=args.bit_depth, force=args.force)
     print(f"wrote {dst}")
+    return 0
+
+
+def _print_hints(path: Path, space: str | None, info=None) -> None:
+    """What a file's metadata says about its encoding, printed once, when --input-space is not given."""
+    from ncst_bridge.io.images import encoding_hints, image_info
+
+    if space:
+        return
+    for hint in encoding_hints(info or image_info(path)):
+        print(f"hint: {hint}")
+
+
+def _apply_sequence(params, args: argparse.Namespace, colour) -> int:
+    """``ncst apply LOOK shot.%04d.exr -o graded/shot.%04d.exr``: a graded sequence (render.sequence)."""
+    from ncst_bridge.io.images import is_image_path
+    from ncst_bridge.io.sequence import find_sequence, is_sequence_spec
+    from ncst_bridge.render.sequence import render_sequence
+
+    seq = find_sequence(args.input)
+    out = str(args.output)
+    if getattr(args, "codec", None) is not None or not (is_sequence_spec(out) or out.endswith("/")
+                                                        or Path(out).is_dir() or is_image_path(out)):
+        raise NcstError(f"{out}: rendering an image sequence into a movie is not supported yet; write a "
+                        f"sequence (e.g. -o graded/{Path(seq.pattern).name}) and encode it with ffmpeg")
+    video_only = [f"--{n.replace('_', '-')}" for n in ("crf", "preset", "prores_profile")
+                  if getattr(args, n, None) is not None]
+    if video_only:
+        raise NcstError(f"{', '.join(video_only)}: video option(s), but {args.input} is an image sequence")
+    head = seq.header()
+    _print_hints(Path(head.path), colour.input_space, head)
+    report = render_sequence(params, seq, out, colour=colour, engine=getattr(args, "engine", "auto") or "auto",
+                             bit_depth=args.bit_depth, force=args.force,
+                             progress=not getattr(args, "no_progress", False))
+    print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit, "
+          f"engine {report.engine}, {report.seconds:.1f} s")
     return 0
 
 

@@ -26,6 +26,11 @@ _HASHES = re.compile(r"#+|@+")
 _NUMBERED = re.compile(r"^(.*?)(\d+)(\.[A-Za-z0-9]+)$")
 
 
+def extension(suffix: str) -> str:
+    """``".exr"`` of a name's tail such as ``".exr"`` or ``"_v2.exr"`` (lower case, '' if none)."""
+    return ("." + suffix.rsplit(".", 1)[1]).lower() if "." in suffix else ""
+
+
 def is_sequence_spec(path: str | Path) -> bool:
     """True for a frame pattern (``%04d``, ``%d``, ``####``, ``@@@@`` in the file name) or a folder."""
     name = Path(path).name
@@ -68,7 +73,7 @@ class ImageSequence:
 
     @property
     def ext(self) -> str:
-        return Path(self.suffix).suffix.lower()
+        return extension(self.suffix)
 
     @property
     def pattern(self) -> str:
@@ -145,6 +150,12 @@ class ImageSequence:
             yield n, img, info
 
 
+def parse_pattern(spec: str | Path) -> tuple[Path, str, str, int]:
+    """(folder, prefix, suffix, padding) of a frame pattern such as ``graded/plate.%04d.exr``."""
+    folder, prefix, suffix, padding, _rx = _from_pattern(str(spec))
+    return folder, prefix, suffix, padding
+
+
 def _from_pattern(spec: str) -> tuple[Path, str, str, int, re.Pattern]:
     p = Path(spec)
     name = p.name
@@ -157,7 +168,7 @@ def _from_pattern(spec: str) -> tuple[Path, str, str, int, re.Pattern]:
         m = _HASHES.search(name)
         if not m:
             raise NcstError(f"{spec}: not a frame pattern (use %04d, #### or a folder)")
-        padding = len(m.group(0)) if m.group(0)[0] == "#" else len(m.group(0))
+        padding = len(m.group(0))  # one digit per # or @
     prefix, suffix = name[:m.start()], name[m.end():]
     if _PRINTF.search(suffix) or _HASHES.search(suffix):
         raise NcstError(f"{spec}: more than one frame-number field in the name")
@@ -175,8 +186,8 @@ def find_sequence(spec: str | Path) -> ImageSequence:
     folder, prefix, suffix, padding, rx = _from_pattern(spec)
     if not folder.is_dir():
         raise NcstError(f"{spec}: folder {folder} does not exist")
-    if Path(suffix).suffix.lower() not in IMAGE_EXTS:
-        raise NcstError(f"{spec}: '{Path(suffix).suffix}' is not an image type this tool reads "
+    if extension(suffix) not in IMAGE_EXTS:
+        raise NcstError(f"{spec}: '{extension(suffix)}' is not an image type this tool reads "
                         f"({', '.join(sorted(IMAGE_EXTS))})")
     frames = sorted(int(m.group(1)) for f in folder.iterdir() if (m := rx.match(f.name)))
     if not frames:
