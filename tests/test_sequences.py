@@ -11,7 +11,7 @@ import pytest
 
 from ncst_bridge.cli import main
 from ncst_bridge.errors import NcstError
-from ncst_bridge.io.images import read_pixels, write_image
+from ncst_bridge.io.images import encoding_hints, read_pixels, write_image
 from ncst_bridge.io.sequence import find_sequence, format_gaps, is_sequence_spec
 from ncst_bridge.match.keyframes import select_keyframes
 
@@ -109,12 +109,19 @@ def test_acceptance_match_and_apply_acescg_exr_sequence(tmp_path, capsys):
     assert clip["kind"] == "image sequence" and clip["missing"] == [1005, 1006]
     assert clip["keyframes"]["cuts"] == [1009]
     out = tmp_path / "graded" / "plate.%04d.exr"
-    assert main(["apply", str(look), str(plates / "plate.%04d.exr"), "-o", str(out), "--input-space", "ACEScg",
+    # the command as written: the look's recorded --input-space is used, and said
+    assert main(["apply", str(look), str(plates / "plate.%04d.exr"), "-o", str(tmp_path / "g0" / "plate.%04d.exr"),
+                 "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert "matched with --input-space 'ACEScg'" in text and "10 frames 1001-1012, 16-bit" in text
+    assert len(list((tmp_path / "g0").iterdir())) == 10
+    assert main(["apply", str(look), str(plates / "plate.%04d.exr"), "-o", str(out),
                  "--output-space", "ACEScg", "--no-progress"]) == 0
     graded = sorted((tmp_path / "graded").iterdir())
     assert [p.name for p in graded] == sorted(p.name for p in plates.iterdir())
     img, info = read_pixels(graded[0])
     assert info.format == "half" and img.shape == (40, 56, 3) and np.isfinite(img).all()
+    assert "'ACEScg'" in encoding_hints(info)[0]  # written in ACEScg, and the file says so
     # back in ACEScg: the grade of the working-space picture, re-encoded (checked on one frame)
     from ncst_bridge.colour.config import load_config
     from ncst_bridge.colour.convert import from_working, to_working

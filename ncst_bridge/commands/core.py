@@ -131,6 +131,32 @@ def _print_hints(path: Path, space: str | None, info=None) -> None:
         print(f"hint: {hint}")
 
 
+def _look_input_space(args: argparse.Namespace, colour):
+    """Without --input-space, a look matched with one (params.json provenance) reads the footage in
+    that space, said on the console: the plates it was matched on are graded as they were seen."""
+    import json
+
+    if colour.input_space or getattr(args, "input_space", None):
+        return colour
+    params_json = Path(args.look) / "params.json" if Path(args.look).is_dir() else Path(args.look)
+    try:
+        recorded = json.loads(params_json.read_text())["provenance"]["colour"]
+        space = recorded.get("input_space")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return colour
+    if not space:
+        return colour
+    args.input_space = space
+    if not getattr(args, "ocio_config", None) and recorded.get("ocio_config"):
+        args.ocio_config = recorded["ocio_config"]
+    colour = colour_settings(args)
+    out = f"--output-space '{colour.output_space}'" if colour.output_space else \
+        f"the working space (give --output-space '{space}' to keep the plates' encoding)"
+    print(f"note: the look was matched with --input-space '{space}': reading the frames in it "
+          f"(give --input-space to override); output: {out}")
+    return colour
+
+
 def _apply_sequence(params, args: argparse.Namespace, colour) -> int:
     """``ncst apply LOOK shot.%04d.exr -o graded/shot.%04d.exr``: a graded sequence (render.sequence)."""
     from ncst_bridge.io.images import is_image_path
@@ -147,6 +173,7 @@ def _apply_sequence(params, args: argparse.Namespace, colour) -> int:
                   if getattr(args, n, None) is not None]
     if video_only:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {args.input} is an image sequence")
+    colour = _look_input_space(args, colour)
     head = seq.header()
     _print_hints(Path(head.path), colour.input_space, head)
     report = render_sequence(params, seq, out, colour=colour, engine=getattr(args, "engine", "auto") or "auto",

@@ -282,7 +282,10 @@ def write_image_to(target: Path, img: np.ndarray, depth: int, name: Path | None 
         raise NcstError(f"{name}: expected an RGB image, got shape {img.shape}")
     spec, buf = _spec_for(name, img, depth)
     for key, value in (metadata or {}).items():
-        spec.attribute(key, value)
+        if isinstance(value, (tuple, list)):
+            spec.attribute(key, oiio.TypeDesc(f"float[{len(value)}]"), tuple(float(v) for v in value))
+        else:
+            spec.attribute(key, value)
     out = oiio.ImageOutput.create(name.suffix.lower().lstrip(".") if name != target else str(target))
     if out is None:
         raise NcstError(f"{name}: cannot write this format ({_oiio_error('no writer')})")
@@ -313,6 +316,11 @@ _PRIMARIES = {  # xy of R, G, B, white
     "Linear P3-D65": (0.680, 0.320, 0.265, 0.690, 0.150, 0.060, 0.3127, 0.3290),
     "Linear Rec.2020": (0.708, 0.292, 0.170, 0.797, 0.131, 0.046, 0.3127, 0.3290),
 }
+
+
+def chromaticities_of(space: str | None) -> tuple[float, ...] | None:
+    """The EXR ``chromaticities`` (xy of R, G, B, white) of a linear OCIO space we know, else None."""
+    return _PRIMARIES.get(space) if space else None
 
 
 def _space_of_chromaticities(chroma) -> str | None:

@@ -7,6 +7,10 @@ the output keeps the input's numbering, format and bit depth (half EXR stays hal
 clip to their code range. Values the working space cannot hold (above its white, below black) are
 clipped there and the console says so once.
 
+Written files carry no metadata of the input, except an EXR written in a linear --output-space
+whose primaries are known (ACEScg, ACES2065-1, Linear Rec.709/P3-D65/Rec.2020): its
+``chromaticities``.
+
 Atomic: the frames are written into a hidden temporary folder beside the output and renamed into
 place only when every frame is done; an error or Ctrl-C leaves no output frame behind, and existing
 frames are replaced only with ``force``. Missing input frames are reported in one line and stay
@@ -27,7 +31,7 @@ from typing import Any
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE
-from ncst_bridge.io.images import output_bit_depth, write_image_to
+from ncst_bridge.io.images import chromaticities_of, output_bit_depth, write_image_to
 from ncst_bridge.io.sequence import ImageSequence, extension, is_sequence_spec, parse_pattern
 from ncst_bridge.render.engines import make_engine
 
@@ -103,6 +107,10 @@ def render_sequence(params: ParamsLike, seq: ImageSequence, output: str | Path, 
 
     folder.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{prefix or 'frames'}.", suffix=".part", dir=folder))
+    meta = {}
+    chroma = chromaticities_of(getattr(colour, "output_space", None))
+    if ext == ".exr" and chroma:  # a linear --output-space we can name: say so in the file
+        meta["chromaticities"] = chroma
     bar = _progress_bar(len(numbers), Path(seq.pattern).name, progress)
     clipped = 0
     t0 = time.perf_counter()
@@ -115,7 +123,7 @@ def render_sequence(params: ParamsLike, seq: ImageSequence, output: str | Path, 
                              f"(above its white or below black) and clip there: the grade covers [0, 1]")
                 say(f"note: {notes[-1]}")
             clipped += outside
-            write_image_to(tmp / name(n), out, depth)
+            write_image_to(tmp / name(n), out, depth, metadata=meta)
             if bar is not None:
                 bar.update(1)
         for n in numbers:  # all done: move into place
