@@ -75,7 +75,7 @@ def test_write_read_round_trip(tmp_path, name, depth, step):
     write_image(tmp_path / name, arr, depth)
     img, info = read_pixels(tmp_path / name)
     assert info.bit_depth == depth
-    np.testing.assert_allclose(img, arr, atol=step / 2 + 2e-5)  # OIIO reads 10/12-bit codes via 16-bit
+    np.testing.assert_allclose(img, arr, atol=step / 2 + 1e-6)
 
 
 @needs_oiiotool
@@ -87,7 +87,8 @@ def test_oiiotool_reads_what_we_write_and_we_read_what_it_writes(tmp_path, name,
     assert "32 x   24" in info and (stored in info or f"BitsPerSample: {depth}" in info), info
     # oiiotool's float decode of our file == ours
     subprocess.run(["oiiotool", str(tmp_path / name), "-d", "float", "-o", str(tmp_path / "ref.exr")], check=True)
-    np.testing.assert_allclose(read_pixels(tmp_path / name)[0], read_pixels(tmp_path / "ref.exr")[0], atol=1e-6)
+    # (OIIO's float decode of 10-bit widens the code to 16 bits first: within 1.5e-5 of code/1023)
+    np.testing.assert_allclose(read_pixels(tmp_path / name)[0], read_pixels(tmp_path / "ref.exr")[0], atol=2e-5)
     # and a file oiiotool writes (a known colour) reads as that colour
     out = tmp_path / f"o_{name}"
     subprocess.run(["oiiotool", "--pattern", "constant:color=0.25,0.5,0.75", "16x16", "3", "-d",
@@ -107,7 +108,7 @@ def test_dpx_10bit_written_by_ffmpeg_matches_ffmpeg_decode(tmp_path):
     g, b, r = np.frombuffer(raw, dtype="<u2").reshape(3, 48, 64)
     codes = np.stack([r, g, b], -1)
     np.testing.assert_array_equal(np.rint(img * 1023), codes)  # every 10-bit code as ffmpeg decodes it
-    np.testing.assert_allclose(img, codes / 1023.0, atol=2e-5)
+    np.testing.assert_allclose(img, codes / 1023.0, atol=1e-7)
 
 
 def test_metadata_hints(tmp_path):

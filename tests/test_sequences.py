@@ -101,7 +101,9 @@ def test_acceptance_match_and_apply_acescg_exr_sequence(tmp_path, capsys):
     look = tmp_path / "look"
     assert main(["match", str(plates / "plate.%04d.exr"), "--reference", str(tmp_path / "still.dpx"),
                  "--input-space", "ACEScg", "-o", str(look), "-k", "3", "--iterations", "15",
-                 "--lut-size", "9", "--camera-lut-size", "9", "--no-register"]) == 0
+                 "--lut-size", "9", "--camera-lut-size", "9", "--no-register",
+                 "--render", str(tmp_path / "r" / "p.%04d.dpx")]) == 0
+    assert len(list((tmp_path / "r").glob("p.1*.dpx"))) == 10  # --render of a sequence: a sequence
     text = capsys.readouterr().out
     assert "1005-1006" in text and "clip there" in text and "hint:" not in text
     report = json.loads((look / "report.json").read_text())

@@ -49,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="neural: the encoder the checkpoint must use (vgg19 needs ImageNet weights)")
     p.add_argument("--vgg-weights", default=None, metavar="PATH",
                    help="neural with vgg19: torchvision VGG-19 ImageNet weights (.pth/.safetensors; or $NCST_VGG_WEIGHTS)")
-    p.add_argument("--render", default=None, metavar="OUT", help="also render the (first) video input graded")
+    p.add_argument("--render", default=None, metavar="OUT",
+                   help="also render the (first) video or image-sequence input graded (a sequence: an "
+                        "output pattern such as graded/shot.%%04d.exr, or a folder)")
     p.add_argument("--force", action="store_true", help="replace OUTDIR (and --render OUT) if they exist")
     add_colour_options(p, reference=True, camera_luts=True)
     p.set_defaults(func=cmd_match)
@@ -185,7 +187,9 @@ def cmd_match(args: argparse.Namespace) -> int:
     check_new_output(out, args.force)
     check_size(args.lut_size)
     check_formats(args.formats)
-    if args.render:
+    from ncst_bridge.io.sequence import is_sequence_spec
+
+    if args.render and not is_sequence_spec(args.render):  # sequences: render_sequence checks each frame
         check_new_output(Path(args.render), args.force)
     if args.keyframes < 1:
         raise NcstError(f"--keyframes must be at least 1, got {args.keyframes}")

@@ -175,11 +175,11 @@ def image_info(path: str | Path) -> ImageInfo:
         inp.close()
 
 
-def read_pixels(path: str | Path, min_side: int = MIN_SIDE) -> tuple[np.ndarray, ImageInfo]:
-    """Read an image as float32 RGB (H, W, 3) without clipping, and its header.
+def read_pixels(path: str | Path, min_side: int = MIN_SIDE, dtype=np.float32) -> tuple[np.ndarray, ImageInfo]:
+    """Read an image as float RGB (H, W, 3) of ``dtype`` without clipping, and its header.
 
-    Integer files are normalised to [0, 1] code values (by OIIO, from the stored bit depth); float
-    files keep their values. One-line NcstError if unusable.
+    Integer files are code / (2^bits - 1), exactly (10-bit DPX: code / 1023); float files keep
+    their values. One-line NcstError if unusable.
     """
     path = Path(path)
     inp = _open(path)
@@ -192,8 +192,9 @@ def read_pixels(path: str | Path, min_side: int = MIN_SIDE) -> tuple[np.ndarray,
         nch = spec.nchannels
         if idx is None and nch not in (1, 2, 3, 4):
             raise NcstError(f"{path}: {nch} channels is not an RGB image")
+        native = "float" if info.is_float else ("uint8" if spec.format.size() == 1 else "uint16")
         with quiet_stderr() as chatter:
-            px = inp.read_image(sub, 0, 0, nch, "float")
+            px = inp.read_image(sub, 0, 0, nch, native)
         if px is None or not isinstance(px, np.ndarray) or px.size != spec.width * spec.height * nch:
             raise NcstError(f"{path}: could not decode the pixels "
                             f"({_oiio_error('corrupt or truncated file', inp, ''.join(chatter))})")
@@ -206,7 +207,17 @@ def read_pixels(path: str | Path, min_side: int = MIN_SIDE) -> tuple[np.ndarray,
         img = np.repeat(px[:, :, :1], 3, axis=2)
     else:
         img = px[:, :, :3]
-    img = np.ascontiguousarray(img, dtype=np.float32)
+    if px.dtype == np.uint8:
+        img = img.astype(dtype) / dtype(255.0)
+    elif px.dtype == np.uint16:
+        img = img.astype(np.float64)
+        if info.bits in (10, 12):  # OIIO widens 10/12-bit codes to 16 bits: back to the stored code
+            top = (1 << info.bits) - 1
+            img = np.rint(img * (top / 65535.0)) / top
+        else:
+            img /= 65535.0
+        img = img.astype(dtype, copy=False)
+    img = np.ascontiguousarray(img, dtype=dtype)
     if not np.isfinite(img).all():
         raise NcstError(f"{path}: image holds NaN or infinite values")
     return img, info
@@ -218,8 +229,7 @@ def read_image(path: str | Path, min_side: int = MIN_SIDE, clip_float: bool = Tr
     ``clip_float=False`` keeps float (EXR/TIFF) values outside [0, 1], e.g. scene-linear pixels
     that a colour-space conversion will bring into the working space.
     """
-    img, info = read_pixels(path, min_side)
-    out = img.astype(np.float64)
+    out, info = read_pixels(path, min_side, dtype=np.float64)
     return np.clip(out, 0.0, 1.0) if info.is_float and clip_float else out
 
 
@@ -261,7 +271,7 @@ def _spec_for(path: Path, img: np.ndarray, depth: int) -> tuple[Any, np.ndarray]
         spec = oiio.ImageSpec(w, h, 3, "uint8" if depth == 8 else "uint16")
         if ext in (".jpg", ".jpeg"):
             spec.attribute("Compression", "jpeg:95")
-        return spec, to_integer(img, depth)
+        return spec, np.ascontiguousarray(to_integer(img, depth))
     # 10/12-bit DPX: OIIO quantises the float values to the stored depth itself
     spec = oiio.ImageSpec(w, h, 3, "uint16")
     spec.attribute("oiio:BitsPerSample", depth)
