@@ -161,9 +161,8 @@ def _from_pattern(spec: str) -> tuple[Path, str, str, int, re.Pattern]:
     name = p.name
     m = _PRINTF.search(name)
     if m:
+        # %04d: zero-padded to 4; %d (or %4d, space padding, which frame files do not use): unpadded
         padding = int(m.group(2)) if m.group(1) and m.group(2) else 0
-        if m.group(2) and not m.group(1):
-            padding = 0  # %4d pads with spaces: not a frame-file convention we write; read as unpadded
     else:
         m = _HASHES.search(name)
         if not m:
@@ -208,6 +207,8 @@ def _from_folder(folder: Path) -> ImageSequence:
         raise NcstError(f"{folder}: more than one sequence in the folder ({names}); name one with a pattern")
     (prefix, suffix), digits = next(iter(groups.items()))
     widths = {len(d) for d in digits}
-    padded = any(d.startswith("0") and len(d) > 1 for d in digits) or len(widths) == 1 and len(digits) > 1
-    padding = min(widths) if padded and len(widths) == 1 else (min(widths) if padded else 0)
+    # one width (0001..0099, 1001..1100): padded to it; mixed widths: padded to the narrowest if
+    # any number has a leading zero (0998, 0999, 1000, 10000), else unpadded (8, 9, 10)
+    padded = len(widths) == 1 or any(d.startswith("0") and len(d) > 1 for d in digits)
+    padding = min(widths) if padded else 0
     return ImageSequence(str(folder), folder, prefix, suffix, padding, sorted(int(d) for d in digits))
