@@ -91,7 +91,6 @@ def _note_spatial(exports: dict) -> None:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from ncst_bridge.io.images import is_image_path, read_image, write_image
-
     from ncst_bridge.io.sequence import is_sequence_spec
 
     params = load_look(args.look)

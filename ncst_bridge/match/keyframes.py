@@ -222,7 +222,7 @@ class _SequenceSource:
         head = seq.header()
         self.size = (head.width, head.height)
 
-    def frames(self, start: int | None, end: int | None, check_complete: bool = True):  # noqa: ARG002
+    def frames(self, start: int | None, end: int | None, check_complete: bool = True):
         import cv2
 
         for n, img, _info in self.seq.iter_frames(start, end):
