@@ -135,3 +135,26 @@ def test_acceptance_match_and_apply_acescg_exr_sequence(tmp_path, capsys):
     src = read_pixels(plates / "plate.1001.exr")[0]
     want = from_working(apply_grade_numpy(to_working(src, "ACEScg", cfg), params), "ACEScg", cfg)
     assert np.abs(img - want).max() < 0.02
+
+
+def test_apply_sequence_into_a_movie(tmp_path, capsys):
+    from ncst_bridge.io.video import iter_frames, probe
+
+    src = _sequence(tmp_path / "s", name="f_{:03d}.tif", frames=range(1, 7), skip=(4,), depth=16)
+    look = tmp_path / "look.json"
+    look.write_text(json.dumps(LOOK))
+    assert main(["apply", str(look), str(src / "f_%03d.tif"), "-o", str(tmp_path / "m.mkv"), "--codec", "ffv1",
+                 "--no-progress"]) == 0
+    assert "1 frame missing in 1-6: 4" in capsys.readouterr().out
+    assert main(["apply", str(look), str(src / "f_%03d.tif"), "-o", str(tmp_path / "g" / "f_%03d.tif"),
+                 "--no-progress"]) == 0
+    info = probe(tmp_path / "m.mkv")
+    assert (info.frame_count or 5) == 5 and info.bit_depth == 16 and (info.width, info.height) == (56, 40)
+    movie = [f.rgb for f in iter_frames(tmp_path / "m.mkv", bit_depth=16)]
+    stills = [read_pixels(tmp_path / "g" / f"f_{n:03d}.tif")[0] for n in (1, 2, 3, 5, 6)]
+    assert len(movie) == 5
+    for m, s in zip(movie, stills):  # ffv1 RGB is lossless: the movie holds the same 16-bit codes
+        assert np.abs(m / 65535.0 - s).max() <= 1 / 65535 + 1e-9
+    assert main(["apply", str(look), str(src / "f_%03d.tif"), "-o", str(tmp_path / "m.mp4"),
+                 "--no-progress"]) == 0  # h264 by default for .mp4
+    assert probe(tmp_path / "m.mp4").codec == "h264"

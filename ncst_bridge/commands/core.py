@@ -164,20 +164,29 @@ def _apply_sequence(params, args: argparse.Namespace, colour) -> int:
 
     seq = find_sequence(args.input)
     out = str(args.output)
-    if getattr(args, "codec", None) is not None or not (is_sequence_spec(out) or out.endswith("/")
-                                                        or Path(out).is_dir() or is_image_path(out)):
-        raise NcstError(f"{out}: rendering an image sequence into a movie is not supported yet; write a "
-                        f"sequence (e.g. -o graded/{Path(seq.pattern).name}) and encode it with ffmpeg")
-    video_only = [f"--{n.replace('_', '-')}" for n in ("crf", "preset", "prores_profile")
-                  if getattr(args, n, None) is not None]
-    if video_only:
-        raise NcstError(f"{', '.join(video_only)}: video option(s), but {args.input} is an image sequence")
+    movie = getattr(args, "codec", None) is not None or not (
+        is_sequence_spec(out) or out.endswith("/") or Path(out).is_dir() or is_image_path(out))
     colour = _look_input_space(args, colour)
     head = seq.header()
     _print_hints(Path(head.path), colour.input_space, head)
-    report = render_sequence(params, seq, out, colour=colour, engine=getattr(args, "engine", "auto") or "auto",
-                             bit_depth=args.bit_depth, force=args.force,
-                             progress=not getattr(args, "no_progress", False))
+    common = dict(colour=colour, engine=getattr(args, "engine", "auto") or "auto", force=args.force,
+                  progress=not getattr(args, "no_progress", False))
+    if movie:
+        from ncst_bridge.render.sequence import render_sequence_movie
+
+        report = render_sequence_movie(params, seq, out, codec=getattr(args, "codec", None) or "h264",
+                                       crf=getattr(args, "crf", None), preset=getattr(args, "preset", None),
+                                       prores_profile=getattr(args, "prores_profile", None),
+                                       bit_depth=args.bit_depth, **common)
+        print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit "
+              f"video, engine {report.engine}, {report.seconds:.1f} s")
+        return 0
+    video_only = [f"--{n.replace('_', '-')}" for n in ("crf", "preset", "prores_profile")
+                  if getattr(args, n, None) is not None]
+    if video_only:
+        raise NcstError(f"{', '.join(video_only)}: video option(s), but {out} is an image sequence (use a movie "
+                        f"extension or --codec to render a movie)")
+    report = render_sequence(params, seq, out, bit_depth=args.bit_depth, **common)
     print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit, "
           f"engine {report.engine}, {report.seconds:.1f} s")
     return 0
