@@ -32,10 +32,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("look", metavar="LOOK", help="look bundle folder or its params.json")
     p.add_argument("input", metavar="INPUT")
     p.add_argument("-o", "--output", required=True, metavar="OUTPUT")
-    p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16), default=None,
-                   help="output bit depth: images 8 (default) or 16 (.png/.tif); video: default keeps "
-                        "the input's as far as the codec allows (h264 8/10, hevc 8/10/12, prores 10, "
-                        "ffv1 8-16)")
+    p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16, 32), default=None,
+                   help="output bit depth: images 8 (default) or 16 (.png/.tif), .dpx 8/10/12/16 (default "
+                        "10), .exr 16 (half, default)/32 (float), .tif 32 (float); image sequences: "
+                        "default keeps the input's; video: default keeps the input's as far as the codec "
+                        "allows (h264 8/10, hevc 8/10/12, prores 10, ffv1 8-16)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     add_colour_options(p, output=True)
     from ncst_bridge.render.video import add_video_arguments
@@ -93,10 +94,13 @@ def _note_spatial(exports: dict) -> None:
 
 def cmd_apply(args: argparse.Namespace) -> int:
     from ncst_bridge.io.images import is_image_path, read_image, write_image
+    from ncst_bridge.io.sequence import is_sequence_spec
 
     params = load_look(args.look)
     colour = colour_settings(args)
     src, dst = Path(args.input), Path(args.output)
+    if is_sequence_spec(src):
+        return _apply_sequence(params, args, colour)
     if src.exists() and dst.exists() and src.resolve() == dst.resolve():
         raise NcstError(f"{dst}: output is the input; choose another path")
     if not is_image_path(src):
@@ -111,10 +115,83 @@ def cmd_apply(args: argparse.Namespace) -> int:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
     from ncst_bridge.grade.grade import apply_grade_numpy
 
+    _print_hints(src, colour.input_space)
     img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))
     out = colour.working_to_output(apply_grade_numpy(img, params))
     write_image(dst, out, bit_depth=args.bit_depth, force=args.force)
     print(f"wrote {dst}")
+    return 0
+
+
+def _print_hints(path: Path, space: str | None, info=None) -> None:
+    """What a file's metadata says about its encoding, printed once, when --input-space is not given."""
+    from ncst_bridge.io.images import encoding_hints, image_info
+
+    if space:
+        return
+    for hint in encoding_hints(info or image_info(path)):
+        print(f"hint: {hint}")
+
+
+def _look_input_space(args: argparse.Namespace, colour):
+    """Without --input-space, a look matched with one (params.json provenance) reads the footage in
+    that space, said on the console: the plates it was matched on are graded as they were seen."""
+    import json
+
+    if colour.input_space or getattr(args, "input_space", None):
+        return colour
+    params_json = Path(args.look) / "params.json" if Path(args.look).is_dir() else Path(args.look)
+    try:
+        recorded = json.loads(params_json.read_text())["provenance"]["colour"]
+        space = recorded.get("input_space")
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return colour
+    if not space:
+        return colour
+    args.input_space = space
+    if not getattr(args, "ocio_config", None) and recorded.get("ocio_config"):
+        args.ocio_config = recorded["ocio_config"]
+    colour = colour_settings(args)
+    out = f"--output-space '{colour.output_space}'" if colour.output_space else \
+        f"the working space (give --output-space '{space}' to keep the plates' encoding)"
+    print(f"note: the look was matched with --input-space '{space}': reading the frames in it "
+          f"(give --input-space to override); output: {out}")
+    return colour
+
+
+def _apply_sequence(params, args: argparse.Namespace, colour) -> int:
+    """``ncst apply LOOK shot.%04d.exr -o graded/shot.%04d.exr``: a graded sequence (render.sequence)."""
+    from ncst_bridge.io.images import is_image_path
+    from ncst_bridge.io.sequence import find_sequence, is_sequence_spec
+    from ncst_bridge.render.sequence import render_sequence
+
+    seq = find_sequence(args.input)
+    out = str(args.output)
+    movie = getattr(args, "codec", None) is not None or not (
+        is_sequence_spec(out) or out.endswith("/") or Path(out).is_dir() or is_image_path(out))
+    colour = _look_input_space(args, colour)
+    head = seq.header()
+    _print_hints(Path(head.path), colour.input_space, head)
+    common = dict(colour=colour, engine=getattr(args, "engine", "auto") or "auto", force=args.force,
+                  progress=not getattr(args, "no_progress", False))
+    if movie:
+        from ncst_bridge.render.sequence import render_sequence_movie
+
+        report = render_sequence_movie(params, seq, out, codec=getattr(args, "codec", None) or "h264",
+                                       crf=getattr(args, "crf", None), preset=getattr(args, "preset", None),
+                                       prores_profile=getattr(args, "prores_profile", None),
+                                       bit_depth=args.bit_depth, **common)
+        print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit "
+              f"video, engine {report.engine}, {report.seconds:.1f} s")
+        return 0
+    video_only = [f"--{n.replace('_', '-')}" for n in ("crf", "preset", "prores_profile")
+                  if getattr(args, n, None) is not None]
+    if video_only:
+        raise NcstError(f"{', '.join(video_only)}: video option(s), but {out} is an image sequence (use a movie "
+                        f"extension or --codec to render a movie)")
+    report = render_sequence(params, seq, out, bit_depth=args.bit_depth, **common)
+    print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit, "
+          f"engine {report.engine}, {report.seconds:.1f} s")
     return 0
 
 

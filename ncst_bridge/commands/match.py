@@ -25,7 +25,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     from ncst_bridge.match.pipeline import SOLVERS
 
     p = sub.add_parser("match", help="match clips or stills to a reference still; write a look bundle")
-    p.add_argument("inputs", nargs="+", metavar="INPUT", help="video files and/or images")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="video files, image sequences (shot.%%04d.dpx, shot.####.exr, a folder) and/or images")
     p.add_argument("--reference", "-r", required=True, metavar="STILL")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     p.add_argument("--solver", choices=SOLVERS, default="auto",
@@ -35,8 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--iterations", type=int, default=None,
                    help="solver iterations (default: direct 200, neural 500)")
     p.add_argument("--keyframes", "-k", type=int, default=8, help="keyframes per video (default 8)")
-    p.add_argument("--start-frame", type=int, default=None, help="first source frame of a single video (0-based)")
-    p.add_argument("--end-frame", type=int, default=None, help="last source frame of a single video (inclusive)")
+    p.add_argument("--start-frame", type=int, default=None, help="first source frame of a single video (0-based) or image sequence (its frame number)")
+    p.add_argument("--end-frame", type=int, default=None, help="last source frame of a single video or image sequence (inclusive)")
     p.add_argument("--lut-size", type=int, default=DEFAULT_SIZE, help=f"3D LUT size (default {DEFAULT_SIZE})")
     p.add_argument("--formats", nargs="*", default=[], metavar="FMT", help=f"extra formats: {', '.join(FORMATS)}")
     p.add_argument("--seed", type=int, default=0)
@@ -48,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="neural: the encoder the checkpoint must use (vgg19 needs ImageNet weights)")
     p.add_argument("--vgg-weights", default=None, metavar="PATH",
                    help="neural with vgg19: torchvision VGG-19 ImageNet weights (.pth/.safetensors; or $NCST_VGG_WEIGHTS)")
-    p.add_argument("--render", default=None, metavar="OUT", help="also render the (first) video input graded")
+    p.add_argument("--render", default=None, metavar="OUT",
+                   help="also render the (first) video or image-sequence input graded (a sequence: an "
+                        "output pattern such as graded/shot.%%04d.exr, or a folder)")
     p.add_argument("--force", action="store_true", help="replace OUTDIR (and --render OUT) if they exist")
     add_colour_options(p, reference=True, camera_luts=True)
     p.set_defaults(func=cmd_match)
@@ -90,20 +93,47 @@ def _versions() -> dict[str, str]:
             "numpy": np.__version__, "colour_science": colour.__version__, "opencolorio": OCIO.__version__}
 
 
-def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[dict[str, Any]], Path | None]:
-    """Keyframes of every input (in the grade's working space) and their provenance."""
-    from ncst_bridge.io.images import is_image_path, read_image
+def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[dict[str, Any]], Any]:
+    """Keyframes of every input (in the grade's working space) and their provenance.
 
-    frames, prov, first_video = [], [], None
-    videos = [p for p in args.inputs if not is_image_path(p)]
-    if (args.start_frame is not None or args.end_frame is not None) and len(videos) != 1:
-        raise NcstError("--start-frame/--end-frame need exactly one video input")
+    Image sequences (``shot.%04d.dpx``, ``shot.####.exr``, a folder) are clips like videos; their
+    --start-frame/--end-frame are the frame numbers in the file names. The first clip (a video
+    path or an ``ImageSequence``) is returned for --render.
+    """
+    from ncst_bridge.io.images import encoding_hints, is_image_path, read_pixels
+    from ncst_bridge.io.sequence import find_sequence, is_sequence_spec
+
+    frames, prov, first_clip = [], [], None
+    clips = [p for p in args.inputs if is_sequence_spec(p) or not is_image_path(p)]
+    if (args.start_frame is not None or args.end_frame is not None) and len(clips) != 1:
+        raise NcstError("--start-frame/--end-frame need exactly one video or image-sequence input")
+    clipped = []
     for path in args.inputs:
         p = Path(path)
+        if is_sequence_spec(path):
+            from ncst_bridge.match.keyframes import select_keyframes
+
+            seq = find_sequence(path)
+            gaps = seq.gaps_text(args.start_frame, args.end_frame)
+            if gaps:
+                print(f"note: {gaps} (keyframes are chosen from the frames present)")
+            head = seq.header()
+            _hints(encoding_hints(head), colour.input_space)
+            kf = select_keyframes(seq, args.keyframes, seed=args.seed, max_side=384,
+                                  start_frame=args.start_frame, end_frame=args.end_frame,
+                                  analysis=colour.input_to_working)
+            clipped += [_outside(colour, f) for f in kf.frames]
+            frames.extend(colour.input_to_working(f) for f in kf.frames)
+            prov.append({"path": seq.pattern, "kind": "image sequence", "first": seq.first, "last": seq.last,
+                         "missing": seq.missing(args.start_frame, args.end_frame), "keyframes": kf.as_json()})
+            first_clip = first_clip or seq
+            continue
         if not p.exists():
             raise NcstError(f"{p}: no such file")
         if is_image_path(p):
-            img = read_image(p, clip_float=not colour.input_space)
+            img, info = read_pixels(p)
+            _hints(encoding_hints(info), colour.input_space)
+            clipped.append(_outside(colour, img))
             frames.append(_small(colour.input_to_working(img)))
             prov.append({"path": str(p), "kind": "image"})
         else:
@@ -113,8 +143,27 @@ def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[di
                                   start_frame=args.start_frame, end_frame=args.end_frame)
             frames.extend(colour.input_to_working(f) for f in kf.frames)
             prov.append({"path": str(p), "kind": "video", "keyframes": kf.as_json()})
-            first_video = first_video or p
-    return frames, prov, first_video
+            first_clip = first_clip or p
+    share = max(clipped, default=0.0)
+    if share > 0:
+        print(f"note: up to {100 * share:.2g}% of the inputs' values are outside the working space's [0, 1] "
+              f"(above its white or below black) and clip there: the grade covers [0, 1]")
+    return frames, prov, first_clip
+
+
+def _hints(hints: list[str], space: str | None) -> None:
+    """Metadata hints for --input-space, printed only when it was not given (never applied)."""
+    if not space:
+        for h in hints:
+            print(f"hint: {h}")
+
+
+def _outside(colour, img: np.ndarray) -> float:
+    """Share of values outside [0, 1] once in the working space (what ``input_to_working`` clips)."""
+    from ncst_bridge.colour.convert import to_working
+
+    x = to_working(img, colour.input_space, colour.config, clip=False) if colour.input_space else np.asarray(img)
+    return float(np.count_nonzero((x > 1.0) | (x < 0.0))) / max(1, x.size)
 
 
 def _small(img: np.ndarray) -> np.ndarray:
@@ -129,7 +178,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     from ncst_bridge.grade.grade import colour_grade_numpy
     from ncst_bridge.io.atomic import atomic_dir, check_new_output
     from ncst_bridge.io.bundle import check_formats, check_size, write_json, write_look_files
-    from ncst_bridge.io.images import read_image
+    from ncst_bridge.io.images import encoding_hints, read_pixels
     from ncst_bridge.io.preview import write_preview
     from ncst_bridge.match.pipeline import MatchConfig, match_frames
 
@@ -138,15 +187,21 @@ def cmd_match(args: argparse.Namespace) -> int:
     check_new_output(out, args.force)
     check_size(args.lut_size)
     check_formats(args.formats)
-    if args.render:
+    from ncst_bridge.io.sequence import is_sequence_spec
+
+    if args.render and not is_sequence_spec(args.render):  # sequences: render_sequence checks each frame
         check_new_output(Path(args.render), args.force)
     if args.keyframes < 1:
         raise NcstError(f"--keyframes must be at least 1, got {args.keyframes}")
     colour = colour_settings(args)
-    reference = colour.reference_to_working(read_image(args.reference, clip_float=not colour.reference_space))
+    ref_pixels, ref_info = read_pixels(args.reference)
+    if not colour.reference_space:
+        for h in encoding_hints(ref_info):
+            print(f"hint: {h.replace('--input-space', '--reference-space')}")
+    reference = colour.reference_to_working(ref_pixels)
     frames, inputs, first_video = _gather(args, colour)
     if args.render and first_video is None:
-        raise NcstError("--render needs a video input")
+        raise NcstError("--render needs a video or image-sequence input")
     t_inputs = time.perf_counter() - t0
 
     cfg = MatchConfig(solver=args.solver, device=args.device, iterations=args.iterations, seed=args.seed,
@@ -189,9 +244,15 @@ def cmd_match(args: argparse.Namespace) -> int:
     if info["interrupted"]:
         print("note: stopped early by Ctrl-C; these are the best parameters found so far")
     if args.render:
-        from ncst_bridge.render import render_video
+        if isinstance(first_video, Path):
+            from ncst_bridge.render import render_video
 
-        render_video(params, first_video, args.render, force=args.force, colour=colour)
+            render_video(params, first_video, args.render, force=args.force, colour=colour)
+        else:
+            from ncst_bridge.render.sequence import render_sequence
+
+            render_sequence(params, first_video, args.render, colour=colour, force=args.force,
+                            start=args.start_frame, end=args.end_frame)
         print(f"wrote {args.render}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0

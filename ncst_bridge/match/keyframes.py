@@ -1,6 +1,7 @@
 """Keyframes: K representative frames of a clip (or of a frame range of it) for the matcher.
 
-One streaming decode pass (PyAV, downscaled inside swscale, so full-size RGB is never held):
+One streaming decode pass (videos: PyAV, downscaled inside swscale, so full-size RGB is never held;
+image sequences: one frame file at a time through OpenImageIO, downscaled at once):
 
 1. every frame -> a ``max_side`` thumbnail and a normalised 3D RGB histogram (``bins``^3, 8^3 = 512
    by default); histograms are compared with the Hellinger distance, which is the Euclidean distance
@@ -47,9 +48,11 @@ MAX_CANDIDATES = 600  # per k-medoids problem (O(n^2) distances)
 class Keyframes:
     """The chosen frames (ascending source frame order) and what the choice was based on."""
 
-    indices: list[int]  # source frame indices (0-based, counted from the clip's first frame)
+    indices: list[int]  # source frame indices (videos: 0-based from the clip's first frame; image
+    #                     sequences: the frame numbers in the file names)
     times: list[float]  # presentation time in seconds
-    frames: list[np.ndarray]  # float32 (h, w, 3) RGB in [0, 1], longer side <= max_side
+    frames: list[np.ndarray]  # float32 (h, w, 3) RGB, longer side <= max_side (videos: in [0, 1];
+    #                           sequences: the files' values, float data unclipped)
     shots: list[tuple[int, int]]  # inclusive source frame ranges, in order
     shot_of: list[int]  # the shot number of each keyframe
     frame_count: int  # frames examined (the range)
@@ -186,44 +189,101 @@ def _allocate(lengths: list[int], k: int) -> list[int]:
 
 # --- the selection ----------------------------------------------------------------------------
 
-def select_keyframes(path: str | Path, k: int = DEFAULT_K, *, seed: int = 0,
+class _VideoSource:
+    """Frames of a video file: PyAV decode, downscaled in swscale, 8-bit."""
+
+    def __init__(self, path: Path, max_side: int, start: int, end: int | None):
+        self.path, self.max_side = path, max_side
+        info = probe(path)
+        if info.frame_count and start >= info.frame_count:
+            raise NcstError(f"{path}: start frame {start} is past the clip's last frame ({info.frame_count - 1})")
+        if end is not None and info.frame_count and end >= info.frame_count:
+            raise NcstError(f"{path}: end frame {end} is past the clip's last frame ({info.frame_count - 1})")
+        self.fps, self.size = float(info.fps), (info.width, info.height)
+
+    def frames(self, start: int, end: int | None, check_complete: bool = True):
+        """(index, time, thumbnail, uint8 thumbnail for the histogram) per frame."""
+        for f in iter_frames(self.path, bit_depth=8, max_side=self.max_side, start_frame=start,
+                             end_frame=end, check_complete=check_complete):
+            yield f.index, f.time, f.rgb, f.rgb
+
+
+class _SequenceSource:
+    """Frames of an image sequence (``io.sequence``): index = the frame number in the file name.
+
+    Thumbnails keep the file's values (float, unclipped: scene-linear stays scene-linear for the
+    caller's --input-space conversion); the histograms are taken on ``analysis(thumbnail)`` (the
+    working-space picture, e.g. ``ColourSettings.input_to_working``), clipped to [0, 1].
+    """
+
+    def __init__(self, seq, max_side: int, analysis=None):
+        self.seq, self.max_side, self.analysis = seq, max_side, analysis
+        self.fps = seq.fps()
+        head = seq.header()
+        self.size = (head.width, head.height)
+
+    def frames(self, start: int | None, end: int | None, check_complete: bool = True):
+        import cv2
+
+        for n, img, _info in self.seq.iter_frames(start, end):
+            h, w = img.shape[:2]
+            scale = min(1.0, self.max_side / max(h, w))
+            if scale < 1.0:
+                img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
+                                 interpolation=cv2.INTER_AREA)
+            look = self.analysis(img) if self.analysis is not None else img
+            u8 = np.clip(np.rint(np.clip(look, 0.0, 1.0) * 255.0), 0, 255).astype(np.uint8)
+            yield n, (n - self.seq.first) / self.fps, img.astype(np.float32), u8
+
+
+def select_keyframes(path, k: int = DEFAULT_K, *, seed: int = 0,
                      max_side: int = DEFAULT_MAX_SIDE, start_frame: int | None = None,
                      end_frame: int | None = None, bins: int = DEFAULT_BINS,
                      cut_threshold: float = CUT_THRESHOLD, cut_ratio: float = CUT_RATIO,
-                     time_weight: float = TIME_WEIGHT, cache_mb: float = 512.0) -> Keyframes:
+                     time_weight: float = TIME_WEIGHT, cache_mb: float = 512.0,
+                     analysis=None) -> Keyframes:
     """Pick ``k`` representative frames of ``path`` (frames ``start_frame``..``end_frame`` inclusive).
 
-    Returns the frame indices and timestamps in source order with float32 RGB thumbnails in [0, 1].
-    One-line NcstError for: no/zero frames, unsupported codec, a range outside the clip, fewer
-    frames than ``k``.
+    ``path`` is a video file, or an image sequence (an ``io.sequence.ImageSequence``, a frame
+    pattern such as ``shot.%04d.exr`` or a folder of frames): for sequences the frame numbers are
+    those in the file names, the thumbnails keep the files' values (float, not clipped) and
+    ``analysis`` maps a thumbnail to the working-space picture the histograms are taken on.
+    Returns the frame indices and timestamps in source order with float32 RGB thumbnails (videos:
+    in [0, 1]). One-line NcstError for: no/zero frames, unsupported codec, a range outside the
+    clip, fewer frames than ``k``.
     """
+    from ncst_bridge.io.sequence import ImageSequence, find_sequence, is_sequence_spec
+
     if k < 1:
         raise NcstError(f"--keyframes must be at least 1, got {k}")
     if max_side < 8:
         raise NcstError(f"keyframe size must be at least 8 pixels, got {max_side}")
-    start = 0 if start_frame is None else int(start_frame)
-    info = probe(path)
-    if info.frame_count and start >= info.frame_count:
-        raise NcstError(f"{path}: start frame {start} is past the clip's last frame ({info.frame_count - 1})")
-    if end_frame is not None and info.frame_count and end_frame >= info.frame_count:
-        raise NcstError(f"{path}: end frame {end_frame} is past the clip's last frame ({info.frame_count - 1})")
+    if isinstance(path, ImageSequence) or is_sequence_spec(path):
+        seq = path if isinstance(path, ImageSequence) else find_sequence(path)
+        source = _SequenceSource(seq, max_side, analysis)
+        start = start_frame
+        label = seq.pattern
+    else:
+        start = 0 if start_frame is None else int(start_frame)
+        source = _VideoSource(Path(path), max_side, start, end_frame)
+        label = str(path)
 
     budget = int(cache_mb * 1024 * 1024)
     cached: list[np.ndarray] | None = []
     indices, times, hists = [], [], []
-    for f in iter_frames(path, bit_depth=8, max_side=max_side, start_frame=start, end_frame=end_frame):
-        indices.append(f.index)
-        times.append(f.time)
-        hists.append(histogram(f.rgb, bins))
+    for index, t, thumb, u8 in source.frames(start, end_frame):
+        indices.append(index)
+        times.append(t)
+        hists.append(histogram(u8, bins))
         if cached is not None:
-            cached.append(f.rgb)
-            if len(cached) * f.rgb.nbytes > budget:
+            cached.append(thumb)
+            if len(cached) * thumb.nbytes > budget:
                 cached = None  # too long to keep: fetch the chosen frames in a second pass
     n = len(indices)
     if n == 0:
-        raise NcstError(f"{path}: no frames in the requested range")
+        raise NcstError(f"{label}: no frames in the requested range")
     if n < k:
-        raise NcstError(f"{path}: only {n} frame{'s' if n != 1 else ''} in the clip/range, fewer than "
+        raise NcstError(f"{label}: only {n} frame{'s' if n != 1 else ''} in the clip/range, fewer than "
                         f"the {k} keyframes asked for (use --keyframes {n} or fewer)")
 
     h = np.sqrt(np.stack(hists))  # Hellinger geometry: Euclidean on sqrt-histograms / sqrt(2)
@@ -248,16 +308,15 @@ def select_keyframes(path: str | Path, k: int = DEFAULT_K, *, seed: int = 0,
         thumbs = [cached[p] for p in chosen]
     else:
         wanted = {indices[p] for p in chosen}
-        got = {f.index: f.rgb for f in iter_frames(path, bit_depth=8, max_side=max_side,
-                                                   start_frame=min(wanted), end_frame=max(wanted),
-                                                   check_complete=False) if f.index in wanted}
+        got = {i: th for i, _t, th, _u in source.frames(min(wanted), max(wanted), check_complete=False)
+               if i in wanted}
         thumbs = [got[indices[p]] for p in chosen]
     shot_index = np.searchsorted([s for s, _e in shots], chosen, side="right") - 1
     return Keyframes(
         indices=[indices[p] for p in chosen], times=[times[p] for p in chosen],
-        frames=[t.astype(np.float32) / 255.0 for t in thumbs],
+        frames=[t.astype(np.float32) / 255.0 if t.dtype == np.uint8 else t.astype(np.float32) for t in thumbs],
         shots=[(indices[s], indices[e]) for s, e in shots], shot_of=[int(i) for i in shot_index],
-        frame_count=n, fps=float(info.fps), source_size=(info.width, info.height),
+        frame_count=n, fps=float(source.fps), source_size=source.size,
         params={"k": k, "seed": seed, "max_side": max_side, "bins": bins,
                 "cut_threshold": cut_threshold, "cut_ratio": cut_ratio, "time_weight": time_weight,
                 "start_frame": start, "end_frame": end_frame})

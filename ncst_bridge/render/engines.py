@@ -144,6 +144,21 @@ class Engine:
         np.clip(np.rint(x, out=x), 0, top, out=x)
         return x.astype(rgb.dtype)
 
+    def render_float(self, rgb: np.ndarray) -> tuple[np.ndarray, int]:
+        """A float32 (H, W, 3) frame as stored (float EXR/TIFF: any range) -> graded float32, and
+        how many values were outside the working space's [0, 1] (clipped there: the grade covers
+        [0, 1]). The output is in --output-space when given, unclipped (float files keep it)."""
+        _check_shape(rgb)
+        x = np.array(rgb, dtype=np.float32, order="C", copy=True)
+        if self.pre is not None:
+            self.pre.applyRGB(x)
+        outside = int(np.count_nonzero((x > 1.0) | (x < 0.0)))
+        np.clip(x, 0.0, 1.0, out=x)
+        x = np.ascontiguousarray(self._grade_float(x), dtype=np.float32)
+        if self.post is not None:
+            self.post.applyRGB(x)
+        return x, outside
+
     def _apply_int(self, rgb: np.ndarray) -> np.ndarray:  # pragma: no cover - interface
         raise NotImplementedError
 
@@ -159,9 +174,13 @@ class Engine:
         return f"{self.name} ({self.lut_size}^3 tetrahedral{extra})"
 
 
-def _check_frame(rgb: np.ndarray) -> None:
+def _check_shape(rgb: np.ndarray) -> None:
     if rgb.ndim != 3 or rgb.shape[2] != 3:
         raise ValueError(f"expected an (H, W, 3) frame, got {rgb.shape}")
+
+
+def _check_frame(rgb: np.ndarray) -> None:
+    _check_shape(rgb)
     if rgb.dtype not in (np.uint8, np.uint16):
         raise TypeError(f"frames must be uint8 or uint16, got {rgb.dtype}")
 

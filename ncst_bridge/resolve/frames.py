@@ -1,14 +1,19 @@
 """Frames for ``ncst match`` from a timeline clip: its media file and source frame range, or stills.
 
 Stdlib only, Python >= 3.8. Preferred: decode the clip's own file over the used source range
-(``GetSourceStartFrame``/``GetSourceEndFrame`` on 19.0.2+, ``GetLeftOffset`` before). Where there is
-no usable file (generators, titles, compound clips, camera RAW that ffmpeg cannot decode, image
-sequences, files missing on this machine) the viewer's frames are exported with
+(``GetSourceStartFrame``/``GetSourceEndFrame`` on 19.0.2+, ``GetLeftOffset`` before). Image
+sequences (Resolve's ``File Path`` is ``shot_[1001-1100].exr``) are decoded from their frames too:
+the pattern becomes ``shot_%04d.exr`` and the source range (0-based into the media, as for movie
+files) becomes frame numbers ``first + start .. first + end``, which ``ncst match`` takes as
+``--start-frame/--end-frame`` for sequences. Where there is no usable file (generators, titles,
+compound clips, camera RAW that ffmpeg cannot decode, DNG/RAW sequences, files missing on this
+machine) the viewer's frames are exported with
 ``Project.ExportCurrentFrameAsStill`` (18.5+) at keyframe timecodes, and the caller restores the
 playhead and page afterwards.
 """
 
 import os
+import re
 
 from . import timeline as tl
 from .api import call, feature, ok
@@ -17,13 +22,48 @@ from .errors import BridgeError
 # Camera RAW and other formats PyAV/ffmpeg cannot decode.
 UNDECODABLE = (".braw", ".r3d", ".ari", ".arx", ".crm", ".cine", ".nev", ".rmf", ".vrw", ".mlv")
 IMAGE_EXT = (".png", ".jpg", ".jpeg", ".tif", ".tiff", ".exr", ".dpx", ".bmp", ".webp")
+# Image-sequence frame types ncst reads (OpenImageIO); others (DNG, camera RAW) go through stills.
+SEQUENCE_EXT = (".exr", ".dpx", ".cin", ".tif", ".tiff", ".png", ".jpg", ".jpeg")
+_SEQ_RANGE = re.compile(r"^(.*)\[(\d+)-(\d+)\](.*)$")
+
+
+def sequence_pattern(path):
+    """``/m/shot_[1001-1100].exr`` -> (``/m/shot_%04d.exr``, 1001, 1100), else None.
+
+    The padding is the width of the first number as Resolve prints it (it pads like the files).
+    """
+    folder, name = os.path.split(path)
+    m = _SEQ_RANGE.match(name)
+    if not m:
+        return None
+    first, last = int(m.group(2)), int(m.group(3))
+    pad = len(m.group(2)) if m.group(2).startswith("0") or len(m.group(2)) == len(m.group(3)) else 0
+    field = ("%%0%dd" % pad) if pad else "%d"
+    return os.path.join(folder, m.group(1) + field + m.group(4)), first, last
+
+
+def plan_sequence(info, item, target, path, media_fps, timeline_fps):
+    """Source for an image-sequence clip: its frames on disk over the used range, or stills."""
+    pattern, first, last = sequence_pattern(path)
+    ext = os.path.splitext(pattern)[1].lower()
+    name = os.path.basename(path)
+    if ext not in SEQUENCE_EXT:
+        return Source("stills", reason="%s sequence (%s) cannot be decoded outside Resolve" % (ext, name))
+    first_file = os.path.join(os.path.dirname(path), _SEQ_RANGE.sub(r"\1\2\4", name))
+    if not os.path.isfile(first_file):
+        return Source("stills", reason="image sequence not found on this machine: %s" % path)
+    start, end = source_range(info, item, target, media_fps, timeline_fps)
+    start, end = min(last, first + start), min(last, first + end)
+    return Source("file", paths=[pattern], start=start, end=end,
+                  reason="image sequence %s, frames %d-%d" % (name, start, end))
 
 
 class Source(object):
     """What ``ncst match`` gets for one clip.
 
     kind: ``"file"`` (a media file plus an inclusive source frame range in the file's own
-    0-based frame numbering), ``"image"`` (a still image file), or ``"stills"`` (frames exported
+    0-based frame numbering; for an image sequence a ``%0Nd`` pattern and the frame numbers of
+    the file names), ``"image"`` (a still image file), or ``"stills"`` (frames exported
     from the viewer; ``paths`` filled by ``export_stills``).
     """
 
@@ -89,8 +129,8 @@ def plan(session, info, target):
     if not path:
         return Source("stills", reason="no file path in the media pool")
     ext = os.path.splitext(path)[1].lower()
-    if "[" in os.path.basename(path) and "]" in os.path.basename(path):
-        return Source("stills", reason="image sequence (%s)" % os.path.basename(path))
+    if sequence_pattern(path) is not None:
+        return plan_sequence(info, item, target, path, _float(prop("FPS")), session.rate.fps)
     if ext in UNDECODABLE:
         return Source("stills", reason="camera RAW %s cannot be decoded outside Resolve" % ext)
     if not os.path.isfile(path):
