@@ -1,10 +1,10 @@
 """Helpers for the OFX plug-in tests (tests/test_ofx_*.py): build the plug-in once, drive the C test host.
 
-The plug-in and its test host are built with CMake into ofx_lut/build (the folder ``make ofx`` and
+The plug-in and its test host are built with CMake into build/ofx (the folder ``make ofx`` and
 ``ncst ofx install`` use) through ``ncst_bridge.ofx.install.build_bundle``. The tests skip only when
 cmake or a C compiler is missing; both are on the CI image (.ci/run installs them).
 
-``OfxHost`` wraps ofx_lut/tests/host/ofxhost.h through ctypes: it loads the bundle as a host does and
+``OfxHost`` wraps ncst_bridge/ofx/ofx_lut/tests/host/ofxhost.h through ctypes: it loads the bundle as a host does and
 renders numpy images through the plug-in. ctypes releases the GIL during each call, so Python
 threads render concurrently.
 """
@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-BUILD_DIR = REPO / "ofx_lut" / "build"
+BUILD_DIR = REPO / "build" / "ofx"
 # The project's shared test data (photos and creative LUTs, licences in its MANIFEST.md). Where it
 # is not mounted, the bundled sample still (three crops of it) and the .cube seeds stand in.
 SHARED = Path(os.environ.get("NCST_SHARED_DATA", "/work/shared/data"))
@@ -30,7 +30,7 @@ IMAGES = SHARED / "images"
 LUTS = SHARED / "luts"
 PHOTOS = ("kde_colorfulcups.jpg", "mpl_grace_hopper.jpg", "kde_darkesthour.jpg")
 FALLBACK_STILL = REPO / "samples" / "reference.jpg"
-FALLBACK_LUTS = REPO / "ofx_lut" / "tests" / "fuzz" / "corpus" / "cube"
+FALLBACK_LUTS = REPO / "ncst_bridge" / "ofx" / "ofx_lut" / "tests" / "fuzz" / "corpus" / "cube"
 CREATIVE_LUTS = ("golden_years_film.cube", "cool_cinema.cube", "teal_punch.cube")
 
 
@@ -274,7 +274,7 @@ class OfxInstance:
 
 @functools.lru_cache(maxsize=None)
 def probe() -> ctypes.CDLL:
-    """The plug-in's core code (constants, readers, grade) through ofx_lut/tests/probe.c."""
+    """The plug-in's core code (constants, readers, grade) through ncst_bridge/ofx/ofx_lut/tests/probe.c."""
     _, _, path = built()
     lib = ctypes.CDLL(str(path))
     D = ctypes.POINTER(ctypes.c_double)

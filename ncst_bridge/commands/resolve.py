@@ -1,7 +1,7 @@
 """``ncst resolve install | uninstall | doctor``: put the Workspace > Scripts entry into Resolve.
 
-The installed file is ``resolve_scripts/NCST Match.py`` with three absolute paths written in: the
-bridge folder (``ncst_bridge/resolve``, stdlib only, loaded by path because Resolve's Python has no
+The installed file is ``ncst_bridge/resolve/scripts/NCST Match.py`` (package data) with three
+absolute paths written in: the bridge folder (``ncst_bridge/resolve``, stdlib only, loaded by path because Resolve's Python has no
 ``__file__``), this Python (which runs ``ncst match``), and the project root. This module may use
 the full environment; what it installs stays standard-library only.
 """
@@ -28,7 +28,7 @@ from ncst_bridge.resolve.errors import BridgeError
 MARKER = "# ncst-resolve-menu/1"
 PROJECT_ROOT = Path(ncst_bridge.__file__).resolve().parent.parent
 BRIDGE_DIR = Path(ncst_bridge.__file__).resolve().parent / "resolve"
-TEMPLATE = PROJECT_ROOT / "resolve_scripts" / paths.MENU_FILE
+TEMPLATE = BRIDGE_DIR / "scripts" / paths.MENU_FILE
 _ASSIGN = re.compile(r"^(NCST_BRIDGE_DIR|NCST_PYTHON|NCST_PROJECT_ROOT) = .*$", re.M)
 
 
@@ -99,7 +99,7 @@ def _is_ours(path: Path) -> bool:
 def cmd_install(args: argparse.Namespace) -> int:
     root = _root(args, create=True)
     if not TEMPLATE.is_file():
-        raise NcstError(f"{TEMPLATE}: menu template missing (install ncst_bridge from a source checkout)")
+        raise NcstError(f"{TEMPLATE}: menu template missing (this installation of ncst_bridge is incomplete; reinstall it)")
     text = render_menu(TEMPLATE.read_text(encoding="utf-8"), str(BRIDGE_DIR), sys.executable, str(PROJECT_ROOT))
     folder = root / paths.MENU_SUBFOLDER
     target = folder / paths.MENU_FILE
