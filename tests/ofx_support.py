@@ -21,13 +21,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SHARED
+
 REPO = Path(__file__).resolve().parent.parent
 BUILD_DIR = REPO / "build" / "ofx"
-# The project's shared test data (photos and creative LUTs, licences in its MANIFEST.md). Where it
-# is not mounted, the bundled sample still (three crops of it) and the .cube seeds stand in.
-SHARED = Path(os.environ.get("NCST_SHARED_DATA", "/work/shared/data"))
-IMAGES = SHARED / "images"
-LUTS = SHARED / "luts"
+# The project's shared test data (photos and creative LUTs; conftest decides where it is). Where it
+# is absent, the bundled sample still (three crops of it) and the .cube seeds stand in.
+IMAGES = SHARED / "images" if SHARED else None
+LUTS = SHARED / "luts" if SHARED else None
 PHOTOS = ("kde_colorfulcups.jpg", "mpl_grace_hopper.jpg", "kde_darkesthour.jpg")
 FALLBACK_STILL = REPO / "samples" / "reference.jpg"
 FALLBACK_LUTS = REPO / "ncst_bridge" / "ofx" / "ofx_lut" / "tests" / "fuzz" / "corpus" / "cube"
@@ -36,7 +37,7 @@ CREATIVE_LUTS = ("golden_years_film.cube", "cool_cinema.cube", "teal_punch.cube"
 
 def creative_lut(name: str) -> Path:
     """A shared creative .cube, or an in-repo real-format stand-in when the shared data is absent."""
-    if (LUTS / name).is_file():
+    if LUTS is not None and (LUTS / name).is_file():
         return LUTS / name
     stand_in = ("resolve_style_5.cube", "ncst_style_9.cube", "domain.cube")[CREATIVE_LUTS.index(name) % 3]
     return FALLBACK_LUTS / stand_in
@@ -83,7 +84,7 @@ def photo(name: str, long_side: int = 96, seed: int = 0) -> np.ndarray:
 
     from ncst_bridge.io.images import read_image
 
-    if (IMAGES / name).is_file():
+    if IMAGES is not None and (IMAGES / name).is_file():
         rgb = read_image(IMAGES / name)
     else:  # three different crops of the bundled still
         still = read_image(FALLBACK_STILL)

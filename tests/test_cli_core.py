@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_one_line_error, run_ncst, shared_images
+from conftest import assert_one_line_error, photo, run_ncst
 from ncst_bridge.grade.grade import apply_grade_numpy
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.images import read_image, write_image
@@ -63,7 +63,7 @@ def test_bake_other_bad_input(tmp_path, params_file):
 
 
 def test_apply_image_8_and_16_bit(tmp_path, params_file):
-    src = write_image(tmp_path / "in.png", read_image(shared_images()[1])[::4, ::4])
+    src = write_image(tmp_path / "in.png", read_image(photo(1))[::4, ::4])
     for name, depth in [("out8.png", []), ("out16.png", ["--bit-depth", "16"]), ("out.tif", ["--bit-depth", "16"])]:
         proc = run_ncst("apply", params_file, src, "-o", tmp_path / name, *depth)
         assert proc.returncode == 0, proc.stderr

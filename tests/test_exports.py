@@ -8,7 +8,7 @@ import numpy as np
 import PyOpenColorIO as OCIO
 import pytest
 
-from conftest import shared_images
+from conftest import photo
 from ncst_bridge.grade.grade import apply_grade_numpy, colour_grade_numpy
 from ncst_bridge.grade.lut import bake_look, lattice
 from ncst_bridge.grade.params import GradeParams
@@ -102,7 +102,7 @@ def test_ocio_config_validates_and_applies_the_look(bundle):
 
 @pytest.mark.skipif(shutil.which("ffmpeg") is None, reason="ffmpeg not installed")
 def test_ffmpeg_lut3d_matches_the_direct_render(bundle, tmp_path):
-    img = read_image(shared_images()[3])[::2, ::2]
+    img = read_image(photo(3))[::2, ::2]
     src = write_image(tmp_path / "in.png", img)
     img8 = read_image(src)  # what ffmpeg sees: the 8-bit file
     out = tmp_path / "out.png"

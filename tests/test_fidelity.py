@@ -9,7 +9,7 @@ says (bench/fidelity_bench.py produces that table).
 import numpy as np
 import pytest
 
-from conftest import shared_images
+from conftest import photos
 from ncst_bridge.io import fidelity
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.grade.sampling import random_params
@@ -17,7 +17,7 @@ from ncst_bridge.grade.sampling import random_params
 
 @pytest.fixture(scope="module")
 def colours():
-    return fidelity.sample_colours(20_000, pixels=fidelity.image_pixels(shared_images()[::6], per_image=4_000))
+    return fidelity.sample_colours(20_000, pixels=fidelity.image_pixels(photos()[::6], per_image=4_000))
 
 
 @pytest.fixture(scope="module")

@@ -12,13 +12,13 @@ import av
 import numpy as np
 import pytest
 
+from conftest import SAMPLE_STILL
 from _video_clips import KPA, VIDEOS, audio_streams, clips, ffprobe, needs_videos, run_ncst, video_stream, write_look
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import iter_frames
 from ncst_bridge.render.engines import OcioEngine
 from ncst_bridge.render.video import render_video
 
-pytestmark = needs_videos
 
 LOOK = dict(brightness=1.1, contrast=1.15, saturation=1.3, temperature=0.4, hue=8.0, sharpness=1.5)
 
@@ -89,6 +89,7 @@ def test_apply_keeps_frames_rate_size_tags_and_copies_audio(c, look, tmp_path):
     assert b[..., 0].mean() - b[..., 2].mean() > a[..., 0].mean() - a[..., 2].mean() + 5  # warmer
 
 
+@needs_videos
 def test_audio_reencoded_only_when_the_container_cannot_hold_it(look, tmp_path, capsys):
     """kpa_movie.avi has pcm_u8 audio: .mkv copies it, .mp4 cannot and says so."""
     mkv = tmp_path / "kpa.mkv"
@@ -233,7 +234,7 @@ def test_bad_options_are_one_line_errors(c, look, tmp_path, capsys, args, patter
 
 
 def test_video_options_refused_for_images(look, tmp_path, capsys):
-    img = Path("/work/shared/data/images/ocv_robin.jpg")
+    img = SAMPLE_STILL
     _one_line_error(ncst_in_process(capsys, "apply", str(look), str(img), "-o", str(tmp_path / "o.png"),
                                     "--codec", "h264"), "video option")
 
@@ -266,6 +267,11 @@ def test_colour_managed_video(c, look, tmp_path, capsys):
     eng = OcioEngine(LOOK, colour=cs)
     for s, g in zip(iter_frames(c["plain"]), iter_frames(out)):
         assert np.array_equal(eng.apply(s.rgb), g.rgb)
+
+
+@needs_videos
+def test_colour_managed_video_tags_bt709(look, tmp_path, capsys):
+    """A tagged SMPTE 170M clip graded from ACEScct comes out tagged BT.709."""
     car = VIDEOS / "intel_car_detection_6s.mp4"
     mp4 = tmp_path / "car.mp4"
     res = ncst_in_process(capsys, "apply", str(look), str(car), "-o", str(mp4), "--input-space", "ACEScct",
