@@ -59,9 +59,9 @@ class _StopFlag:
 
     def __init__(self) -> None:
         self.stopped = False
-        self._old = None
+        self._old: Any = None
 
-    def __enter__(self) -> "_StopFlag":
+    def __enter__(self) -> _StopFlag:
         def handler(signum, frame):  # noqa: ARG001
             if self.stopped:
                 raise KeyboardInterrupt
@@ -94,7 +94,9 @@ def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[di
     """Keyframes of every input (in the grade's working space) and their provenance."""
     from ncst_bridge.io.images import is_image_path, read_image
 
-    frames, prov, first_video = [], [], None
+    frames: list[np.ndarray] = []
+    prov: list[dict[str, Any]] = []
+    first_video = None
     videos = [p for p in args.inputs if not is_image_path(p)]
     if (args.start_frame is not None or args.end_frame is not None) and len(videos) != 1:
         raise NcstError("--start-frame/--end-frame need exactly one video input")

@@ -108,7 +108,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NcstError(f"{folder}: cannot create ({exc.strerror}){'; try sudo' if args.all_users else ''}")
+        raise NcstError(f"{folder}: cannot create ({exc.strerror}){'; try sudo' if args.all_users else ''}") from None
     if not os.access(folder, os.W_OK):
         raise NcstError(f"{folder}: not writable{' (all-users folders need admin rights)' if args.all_users else ''}")
     with atomic_file(target, force=True) as tmp:
@@ -190,12 +190,12 @@ def _check_python_for_resolve(report) -> None:
         home = os.environ.get("FUSION_PYTHON3_HOME")
         if home:
             candidates.append((os.path.join(home, "python.exe"), "FUSION_PYTHON3_HOME"))
-        elif shutil.which("python"):
-            candidates.append((shutil.which("python"), "the registered Python (FUSION_PYTHON3_HOME unset)"))
+        elif (registered := shutil.which("python")) is not None:
+            candidates.append((registered, "the registered Python (FUSION_PYTHON3_HOME unset)"))
     else:
-        exe = shutil.which("python3")
-        if exe:
-            candidates.append((exe, "python3 on PATH"))
+        on_path = shutil.which("python3")
+        if on_path:
+            candidates.append((on_path, "python3 on PATH"))
     if not candidates:
         report("warn", "Resolve's Python", "no Python 3 found for Resolve: .py scripts will not list")
         return
@@ -217,7 +217,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"{level:<4}  {what:<16}  {text}")
 
     import importlib.util
-    ver = "%d.%d" % sys.version_info[:2]
+    ver = "{}.{}".format(*sys.version_info[:2])
     if importlib.util.find_spec("torch") is None:
         report("fail", "project Python", f"{sys.executable} (Python {ver}) cannot import torch: ncst match will fail")
     else:

@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.cdl import cdl_from_params

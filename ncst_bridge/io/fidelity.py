@@ -9,7 +9,7 @@ colours, a grey ramp, the 8-bit cube's corners and edges, and optionally real ph
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import colour
 import numpy as np

@@ -19,6 +19,7 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from ncst_bridge.errors import NcstError
@@ -29,12 +30,12 @@ BUNDLE_NAME = "NCST.ofx.bundle"
 BINARY_NAME = "NCST.ofx"
 
 
-def default_plugin_dir(platform: str | None = None, environ: dict | None = None) -> Path:
+def default_plugin_dir(platform: str | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The folder OFX hosts scan by default on this OS."""
     platform = platform or sys.platform
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     if platform.startswith("win"):
-        common = environ.get("CommonProgramFiles") or r"C:\Program Files\Common Files"
+        common = env.get("CommonProgramFiles") or r"C:\Program Files\Common Files"
         return Path(common) / "OFX" / "Plugins"
     if platform == "darwin":
         return Path("/Library/OFX/Plugins")
@@ -58,7 +59,7 @@ def arch_dir(platform: str | None = None, machine: str | None = None) -> str:
     return "Linux-x86"
 
 
-def default_build_dir(source: Path = SOURCE_DIR, environ: dict | None = None) -> Path:
+def default_build_dir(source: Path = SOURCE_DIR, environ: Mapping[str, str] | None = None) -> Path:
     """Where CMake builds the plug-in unless told otherwise.
 
     In a source checkout (``pyproject.toml`` two levels above the package): ``<checkout>/build/ofx``,
@@ -73,11 +74,11 @@ def default_build_dir(source: Path = SOURCE_DIR, environ: dict | None = None) ->
     checkout = source.parents[2]
     if (checkout / "pyproject.toml").is_file() and (checkout / "ncst_bridge").is_dir():
         return checkout / "build" / "ofx"
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     if sys.platform.startswith("win"):
-        cache = Path(environ.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+        cache = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
     else:
-        cache = Path(environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+        cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     tag = hashlib.sha1(str(source).encode()).hexdigest()[:10]
     return cache / "ncst-bridge" / f"ofx-build-{tag}"
 

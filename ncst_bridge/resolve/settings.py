@@ -85,7 +85,7 @@ def validate(settings):
         try:
             iv = int(str(v).strip())
         except ValueError:
-            raise BridgeError("%s must be a whole number, got %r" % (key, v))
+            raise BridgeError("%s must be a whole number, got %r" % (key, v)) from None
         if iv < low:
             raise BridgeError("%s must be at least %d, got %d" % (key, low, iv))
         settings[key] = iv
@@ -119,7 +119,7 @@ def load(environ=None):
             with open(path, "r", encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError) as exc:
-            raise BridgeError("%s: unreadable config (%s)" % (path, exc))
+            raise BridgeError("%s: unreadable config (%s)" % (path, exc)) from None
         if not isinstance(data, dict):
             raise BridgeError("%s: config must be a JSON object" % path)
         unknown = sorted(set(data) - set(DEFAULTS))

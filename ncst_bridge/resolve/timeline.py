@@ -111,7 +111,7 @@ def playhead_frame(session):
     try:
         return timecode.tc_to_frame(tc, session.rate)
     except ValueError as exc:
-        raise BridgeError("cannot read the playhead timecode: %s" % exc)
+        raise BridgeError("cannot read the playhead timecode: %s" % exc) from None
 
 
 def item_range(item):
