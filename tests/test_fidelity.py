@@ -1,8 +1,8 @@
 """Fidelity of the exports against the direct render on real photos, 50 grades across the ranges.
 
-The bar of the grading-core issue (mean ≤ 0.05, p99 ≤ 0.5, max ≤ 1.5 ΔE00) is not reachable by any
+The project's fidelity bar (mean ≤ 0.05, p99 ≤ 0.5, max ≤ 1.5 ΔE00) is not reachable by any
 33³ lattice for grades whose clamps bite (a kink inside a lattice cell), so this test pins what is
-true: the CDL path is exact, most grades meet the bar, and the failures stay where the README table
+true: the CDL path is exact, most grades meet the bar, and the failures stay where the docs/fidelity.md table
 says (bench/fidelity_bench.py produces that table).
 """
 

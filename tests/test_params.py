@@ -8,7 +8,7 @@ import pytest
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.params import FORMAT, NAMES, PARAMS, GradeParams
 
-CONTRACT = {  # DESIGN.md's table: name -> neutral
+CONTRACT = {  # README.md's parameter table: name -> neutral
     "brightness": 1.0, "contrast": 1.0, "gamma": 1.0, "saturation": 1.0,
     "hue": 0.0, "temperature": 0.0, "sharpness": 1.0,
 }

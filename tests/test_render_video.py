@@ -150,10 +150,17 @@ def test_ten_bit_kept_where_the_codec_allows(c, look, tmp_path, capsys):
 def test_ten_bit_graded_at_full_precision(c, tmp_path):
     """A 10-bit source graded to lossless 16-bit RGB keeps more than 256 levels per channel."""
     out = tmp_path / "deep.mkv"
-    render_video({"contrast": 1.05}, c["ten_bit"], out, codec="ffv1", bit_depth=16, progress=False, log=None)
-    frame = next(iter_frames(out)).rgb
-    assert frame.dtype == np.uint16
-    assert np.any(frame % 257 != 0)  # not just 8-bit codes scaled up
+    grade = {"contrast": 1.05}
+    render_video(grade, c["ten_bit"], out, engine="ocio", codec="ffv1", bit_depth=16, progress=False, log=None)
+    eng = OcioEngine(grade)
+    for s, g in zip(iter_frames(c["ten_bit"]), iter_frames(out)):
+        assert s.rgb.dtype == g.rgb.dtype == np.uint16
+        # the engine on the 16-bit decode, to the code: an 8-bit step anywhere in between would be off
+        # by up to 128 codes (and the grade of 8-bit codes scaled up lands between these values)
+        expected = eng.apply(s.rgb)
+        assert np.abs(g.rgb.astype(np.int64) - expected.astype(np.int64)).max() <= 1
+        eight = eng.apply((s.rgb // 257).astype(np.uint8)).astype(np.int64) * 257
+        assert np.abs(g.rgb.astype(np.int64) - eight).max() > 64  # the test can tell the two apart
 
 
 def test_odd_size_keeps_resolution_with_444(c, look, tmp_path):

@@ -1,6 +1,6 @@
 """f_P: the one grade function, in torch, differentiable in the image and in the parameters.
 
-Order (DESIGN.md): CDL part -> residual -> sharpness.
+Order (README.md, "The parameters"): CDL part -> residual -> sharpness.
 
 1. CDL part, exactly ASC CDL v1.2 (see cdl.py for how the parameters fold into it):
    ``y = clamp(x*slope + offset, 0, 1) ** power``; ``y = clamp(luma(y) + sat*(y - luma(y)), 0, 1)``.

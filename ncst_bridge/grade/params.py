@@ -1,7 +1,7 @@
 """GradeParams: the named, interpretable grading parameters and the ``params.json`` contract.
 
-Names, neutral values and senses follow DESIGN.md (torchvision's factor conventions, as the NCST
-paper used). Each parameter lands in exactly one place of the exported grade:
+Names, neutral values and senses are README.md's parameter table (torchvision's factor conventions,
+as the NCST paper used). Each parameter lands in exactly one place of the exported grade:
 
 * ``cdl``      -- folded into the ASC CDL slope/offset/power/saturation (exact in any CDL host);
 * ``residual`` -- colour operations CDL cannot express, baked into ``residual.cube``;

@@ -1,4 +1,4 @@
-"""The look bundle: params.json plus the exports every host reads (see DESIGN.md, contracts).
+"""The look bundle: params.json plus the exports every host reads (listed in README.md, "Look bundles").
 
 ``write_look_files`` writes the parts that depend on the parameters alone (``ncst bake`` and
 ``ncst match`` share it); callers wrap it in ``atomic_dir`` so a failure leaves nothing behind.

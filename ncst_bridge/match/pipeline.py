@@ -49,7 +49,7 @@ class MatchResult:
 
 
 def resolve_solver(solver: str) -> str:
-    """``auto`` -> the default the quality benchmark supports (see README, "Quality")."""
+    """``auto`` -> the default the quality benchmark supports (docs/quality.md)."""
     if solver not in SOLVERS:
         raise NcstError(f"--solver must be one of {', '.join(SOLVERS)}, got '{solver}'")
     return "direct" if solver == "auto" else solver

@@ -1,6 +1,6 @@
 """The bridge's settings: defaults, then the JSON config file, then environment variables.
 
-Stdlib only, Python >= 3.8. The environment variables are a contract (DESIGN.md): NCST_REFERENCE
+Stdlib only, Python >= 3.8. The environment variables are a contract (docs/resolve.md): NCST_REFERENCE
 (reference still: a path, ``gallery`` for the newest still of the current album or
 ``gallery:<label>``), NCST_SCOPE (``clip`` default, ``timeline`` or ``track:N``), NCST_LUT_DIR
 (overrides the master LUT folder). The rest tune ``ncst match`` and the colour handling:
