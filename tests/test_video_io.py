@@ -123,6 +123,15 @@ def test_ten_bit_decodes_to_16_bit_within_one_code(tmp_path):
     assert np.abs(err).max() < 1.0  # swscale's 16-bit path: -0.39 code bias, documented
     eight = next(iter_frames(path, bit_depth=8)).rgb
     assert eight.dtype == np.uint8 and np.abs(eight - ref * 255).max() <= 0.52
+    # precision, which the tolerance above cannot see: a grey ramp over all 877 legal 10-bit luma codes
+    # must come out with far more than the 256 levels an 8-bit step anywhere would leave, in order
+    ramp = np.linspace(64, 940, 32 * 48).round().astype(int).reshape(32, 48)
+    neutral = np.full_like(ramp, 512)
+    grey = tmp_path / "ramp10.mp4"
+    _lossless_yuv444(grey, ramp, neutral, neutral, 10, True)
+    out = next(iter_frames(grey)).rgb.reshape(-1, 3).astype(np.int64)
+    assert all(len(np.unique(out[:, c])) > 700 for c in range(3)), [len(np.unique(out[:, c])) for c in range(3)]
+    assert np.all(np.diff(out, axis=0) >= 0)  # monotone along the ramp
 
 
 def test_frame_range_is_inclusive_and_absolute(c):
