@@ -17,8 +17,8 @@ sample: $(BIN)/.installed
 	$(BIN)/ncst apply sample-look samples/clip.mp4 -o sample-look/graded.mp4 --force
 
 ofx:
-	cmake -S ofx_lut -B ofx_lut/build -DCMAKE_BUILD_TYPE=Release >/dev/null
-	cmake --build ofx_lut/build -j2
+	cmake -S ncst_bridge/ofx/ofx_lut -B build/ofx -DCMAKE_BUILD_TYPE=Release >/dev/null
+	cmake --build build/ofx -j2
 
 # The whole test suite (Python and the OFX plugin's C tests); pytest's "no tests" (exit 5) fails.
 test: $(BIN)/.installed
@@ -26,4 +26,4 @@ test: $(BIN)/.installed
 	if [ $$rc = 5 ]; then echo "pytest collected no tests" >&2; exit 1; fi; exit $$rc
 
 clean:
-	rm -rf ofx_lut/build sample-look .pytest_cache
+	rm -rf build/ofx sample-look .pytest_cache

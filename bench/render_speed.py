@@ -45,7 +45,9 @@ from ncst_bridge.grade.params import GradeParams  # noqa: E402
 from ncst_bridge.io.bundle import write_look_files  # noqa: E402
 from ncst_bridge.render.engines import OcioEngine, TorchEngine  # noqa: E402
 
-PHOTO = Path("/work/shared/data/images/lomiri_life.jpg")
+from bench.quality.pairs import SHARED  # noqa: E402  ($NCST_SHARED_DATA or ../shared/data; exits if absent)
+
+PHOTO = SHARED / "images" / "lomiri_life.jpg"
 LOOK = REPO / "bench" / "looks" / "warm_film.json"
 SHARP_LOOK = REPO / "bench" / "looks" / "punchy_sharp.json"
 SIZES = {"HD": (1280, 720), "FHD": (1920, 1080), "4K": (3840, 2160)}

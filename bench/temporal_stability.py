@@ -45,8 +45,10 @@ from ncst_bridge.match.keyframes import select_keyframes  # noqa: E402
 from ncst_bridge.metrics.temporal import INTERVALS, WarpedError  # noqa: E402
 from ncst_bridge.render.engines import OcioEngine  # noqa: E402
 
-CLIPS = sorted(Path("/work/shared/data/videos").glob("*"))
-REFERENCE = Path("/work/shared/data/images/kde_fallenleaf.jpg")
+from bench.quality.pairs import SHARED  # noqa: E402  ($NCST_SHARED_DATA or ../shared/data; exits if absent)
+
+CLIPS = sorted((SHARED / "videos").glob("*"))
+REFERENCE = SHARED / "images" / "kde_fallenleaf.jpg"
 LOOKS = sorted((REPO / "bench" / "looks").glob("*.json"))
 MAX_SIDE = 640
 

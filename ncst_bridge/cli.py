@@ -11,6 +11,7 @@ import importlib
 import os
 import sys
 import traceback
+from typing import NoReturn
 
 from ncst_bridge import __version__
 from ncst_bridge.errors import NcstError
@@ -27,7 +28,7 @@ COMMAND_MODULES = (
 
 
 class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> None:  # one line, not usage + message
+    def error(self, message: str) -> NoReturn:  # one line, not usage + message
         raise NcstError(f"{self.prog}: {message}")
 
 

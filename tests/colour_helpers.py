@@ -1,4 +1,7 @@
-"""Test data for the colour-management tests: shared photos and their camera-log versions.
+"""Test data for the colour-management tests: real photos and their camera-log versions.
+
+The photos are the shared test photos where that data is present (conftest decides), else four
+different crops of the bundled sample still.
 
 The log versions are made with colour-science, independently of OCIO: the photo's sRGB code values
 are decoded to linear Rec.709 (IEC 61966-2-1), converted to the camera gamut with colour-science's
@@ -16,12 +19,14 @@ from pathlib import Path
 
 import numpy as np
 
+from conftest import SAMPLE_STILL, SHARED
+
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     import colour
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path("/work/shared/data/images")
+DATA = SHARED / "images" if SHARED else None
 PHOTOS = ("kde_colorfulcups.jpg", "mate_yellowflower.jpg", "kpa_bar55.jpg", "lomiri_picture_0b.jpg")
 
 M = colour.models
@@ -39,10 +44,20 @@ LOG_SPACES = {
 
 
 def photo(name: str = PHOTOS[0], step: int = 8) -> np.ndarray:
-    """A shared photo, subsampled (float64 sRGB code values in [0, 1])."""
+    """A real photo, subsampled (float64 sRGB code values in [0, 1])."""
     from ncst_bridge.io.images import read_image
 
-    return read_image(DATA / name)[::step, ::step]
+    if DATA is not None and (DATA / name).is_file():
+        return read_image(DATA / name)[::step, ::step]
+    still = read_image(SAMPLE_STILL)  # four different half-width crops
+    k = PHOTOS.index(name) if name in PHOTOS else 0
+    w = still.shape[1]
+    return still[:, k * w // 8: k * w // 8 + w // 2][::step, ::step]
+
+
+def photo_file(name: str = PHOTOS[0]) -> Path:
+    """The photo as a file: the shared one, else the bundled sample still."""
+    return DATA / name if DATA is not None and (DATA / name).is_file() else SAMPLE_STILL
 
 
 def photo_pixels(step: int = 8) -> np.ndarray:

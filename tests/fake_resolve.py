@@ -1,4 +1,4 @@
-"""A fake DaVinci Resolve scripting API, written from shared/reference/resolve_api.md.
+"""A fake DaVinci Resolve scripting API, written from Blackmagic's scripting README (Developer/Scripting/README.txt).
 
 It models the objects the NCST bridge touches (Resolve, ProjectManager, Project, Timeline,
 TimelineItem, MediaPoolItem, Graph, Gallery, Fusion's UIManager) and the documented quirks:

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 import torch
 
-from conftest import shared_images
+from conftest import photo as _photo_path
+from conftest import photos
 from ncst_bridge.grade.grade import colour_grade
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.images import read_image
@@ -31,8 +32,8 @@ def one_thread():
 
 
 def photo(index: int = 0, width: int = 64) -> torch.Tensor:
-    """A shared photo downscaled to ``width`` px wide, (1, 3, h, w) float32 in [0, 1]."""
-    img = read_image(shared_images()[index % len(shared_images())])
+    """A real photo (shared, else the bundled still) downscaled to ``width`` px wide, (1, 3, h, w) float32 in [0, 1]."""
+    img = read_image(_photo_path(index))
     h, w = img.shape[:2]
     small = cv2.resize(img.astype(np.float32), (width, max(8, round(h * width / w))), interpolation=cv2.INTER_AREA)
     return torch.from_numpy(np.ascontiguousarray(small)).permute(2, 0, 1)[None].clamp(0, 1)
@@ -51,7 +52,7 @@ def known_look_pair(index: int = 0, look: GradeParams = LOOK, width: int = 48):
 def image_folder(root: Path, n: int = 4, side: int = 80, corrupt: bool = True) -> Path:
     """A nested folder (MS-COCO-like subfolders) of ``n`` small real photos, plus a corrupt file."""
     root.mkdir(parents=True, exist_ok=True)
-    sources = shared_images()
+    sources = photos()
     for i in range(n):  # distinct crops even where only the bundled sample still is available
         img = read_image(sources[i % len(sources)])
         h, w = img.shape[:2]

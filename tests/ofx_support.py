@@ -1,10 +1,10 @@
 """Helpers for the OFX plug-in tests (tests/test_ofx_*.py): build the plug-in once, drive the C test host.
 
-The plug-in and its test host are built with CMake into ofx_lut/build (the folder ``make ofx`` and
+The plug-in and its test host are built with CMake into build/ofx (the folder ``make ofx`` and
 ``ncst ofx install`` use) through ``ncst_bridge.ofx.install.build_bundle``. The tests skip only when
 cmake or a C compiler is missing; both are on the CI image (.ci/run installs them).
 
-``OfxHost`` wraps ofx_lut/tests/host/ofxhost.h through ctypes: it loads the bundle as a host does and
+``OfxHost`` wraps ncst_bridge/ofx/ofx_lut/tests/host/ofxhost.h through ctypes: it loads the bundle as a host does and
 renders numpy images through the plug-in. ctypes releases the GIL during each call, so Python
 threads render concurrently.
 """
@@ -21,22 +21,23 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from conftest import SHARED
+
 REPO = Path(__file__).resolve().parent.parent
-BUILD_DIR = REPO / "ofx_lut" / "build"
-# The project's shared test data (photos and creative LUTs, licences in its MANIFEST.md). Where it
-# is not mounted, the bundled sample still (three crops of it) and the .cube seeds stand in.
-SHARED = Path(os.environ.get("NCST_SHARED_DATA", "/work/shared/data"))
-IMAGES = SHARED / "images"
-LUTS = SHARED / "luts"
+BUILD_DIR = REPO / "build" / "ofx"
+# The project's shared test data (photos and creative LUTs; conftest decides where it is). Where it
+# is absent, the bundled sample still (three crops of it) and the .cube seeds stand in.
+IMAGES = SHARED / "images" if SHARED else None
+LUTS = SHARED / "luts" if SHARED else None
 PHOTOS = ("kde_colorfulcups.jpg", "mpl_grace_hopper.jpg", "kde_darkesthour.jpg")
 FALLBACK_STILL = REPO / "samples" / "reference.jpg"
-FALLBACK_LUTS = REPO / "ofx_lut" / "tests" / "fuzz" / "corpus" / "cube"
+FALLBACK_LUTS = REPO / "ncst_bridge" / "ofx" / "ofx_lut" / "tests" / "fuzz" / "corpus" / "cube"
 CREATIVE_LUTS = ("golden_years_film.cube", "cool_cinema.cube", "teal_punch.cube")
 
 
 def creative_lut(name: str) -> Path:
     """A shared creative .cube, or an in-repo real-format stand-in when the shared data is absent."""
-    if (LUTS / name).is_file():
+    if LUTS is not None and (LUTS / name).is_file():
         return LUTS / name
     stand_in = ("resolve_style_5.cube", "ncst_style_9.cube", "domain.cube")[CREATIVE_LUTS.index(name) % 3]
     return FALLBACK_LUTS / stand_in
@@ -83,7 +84,7 @@ def photo(name: str, long_side: int = 96, seed: int = 0) -> np.ndarray:
 
     from ncst_bridge.io.images import read_image
 
-    if (IMAGES / name).is_file():
+    if IMAGES is not None and (IMAGES / name).is_file():
         rgb = read_image(IMAGES / name)
     else:  # three different crops of the bundled still
         still = read_image(FALLBACK_STILL)
@@ -278,7 +279,7 @@ class OfxInstance:
 
 @functools.lru_cache(maxsize=None)
 def probe() -> ctypes.CDLL:
-    """The plug-in's core code (constants, readers, grade) through ofx_lut/tests/probe.c."""
+    """The plug-in's core code (constants, readers, grade) through ncst_bridge/ofx/ofx_lut/tests/probe.c."""
     _, _, path = built()
     lib = ctypes.CDLL(str(path))
     D = ctypes.POINTER(ctypes.c_double)

@@ -5,7 +5,7 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_one_line_error, run_ncst, shared_images
+from conftest import assert_one_line_error, photo, run_ncst
 from ncst_bridge.grade.grade import apply_grade_numpy
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.images import read_image, write_image
@@ -63,7 +63,7 @@ def test_bake_other_bad_input(tmp_path, params_file):
 
 
 def test_apply_image_8_and_16_bit(tmp_path, params_file):
-    src = write_image(tmp_path / "in.png", read_image(shared_images()[1])[::4, ::4])
+    src = write_image(tmp_path / "in.png", read_image(photo(1))[::4, ::4])
     for name, depth in [("out8.png", []), ("out16.png", ["--bit-depth", "16"]), ("out.tif", ["--bit-depth", "16"])]:
         proc = run_ncst("apply", params_file, src, "-o", tmp_path / name, *depth)
         assert proc.returncode == 0, proc.stderr
@@ -95,15 +95,29 @@ def test_apply_bad_input(tmp_path, params_file):
     assert existing.read_bytes() == data
 
 
-def test_apply_accepts_grey_16bit_and_alpha_inputs(tmp_path, params_file):
+def test_apply_accepts_grey_16bit_and_alpha_inputs(tmp_path, params_file, capsys):
+    """Grey becomes RGB, alpha is dropped (README), and the pixels are the grade of the source values."""
     import cv2
-    grey16 = tmp_path / "g16.png"
-    cv2.imwrite(str(grey16), (np.linspace(0, 65535, 32 * 32).reshape(32, 32)).astype(np.uint16))
-    rgba = tmp_path / "rgba.png"
-    cv2.imwrite(str(rgba), np.dstack([np.full((16, 16, 3), 100, np.uint8), np.full((16, 16), 7, np.uint8)]))
-    for src in (grey16, rgba):
-        proc = run_ncst("apply", params_file, src, "-o", tmp_path / f"o_{src.stem}.png")
-        assert proc.returncode == 0, proc.stderr
+
+    from ncst_bridge.cli import main
+
+    look = GradeParams.from_json_obj(GOOD).replace(sharpness=1.0)  # per-pixel: compare pixel by pixel
+    params_file.write_text(json.dumps({"format": "ncst-look/1", "params": look.as_dict()}))
+    grey = (np.linspace(0, 65535, 32 * 32).reshape(32, 32)).astype(np.uint16)
+    cv2.imwrite(str(tmp_path / "g16.png"), grey)
+    bgr = np.dstack([np.full((16, 16), v, np.uint8) for v in (40, 100, 180)])  # OpenCV order: B, G, R
+    cv2.imwrite(str(tmp_path / "rgba.png"), np.dstack([bgr, np.full((16, 16), 7, np.uint8)]))
+    sources = {"g16": np.repeat(grey[..., None] / 65535.0, 3, axis=2), "rgba": bgr[..., ::-1] / 255.0}
+    for stem, values in sources.items():
+        expected = apply_grade_numpy(values, look)
+        for depth, top in ((8, 255), (16, 65535)):
+            out = tmp_path / f"o_{stem}_{depth}.png"
+            assert main(["apply", str(params_file), str(tmp_path / f"{stem}.png"), "-o", str(out),
+                         "--bit-depth", str(depth)]) == 0, capsys.readouterr().err
+            written = cv2.imread(str(out), cv2.IMREAD_UNCHANGED)
+            assert written.shape == values.shape and written.dtype == (np.uint8 if depth == 8 else np.uint16)
+            assert np.abs(written[..., ::-1] / top - expected).max() <= 0.5 / top + 1e-9, (stem, depth)
+        assert np.ptp(expected) > 0.05 or stem == "rgba"  # the grey ramp really spans values
 
 
 def test_fidelity_command(tmp_path, params_file):

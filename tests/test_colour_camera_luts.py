@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from colour_helpers import MODERATE, log_encode, one_line_error, photo, photo_pixels, run_ncst, write_params
+from colour_helpers import MODERATE, log_encode, one_line_error, photo, photo_file, photo_pixels, run_ncst, write_params
 from ncst_bridge.io import fidelity
 from ncst_bridge.colour import camera_luts as C
 from ncst_bridge.colour import to_working
@@ -156,7 +156,7 @@ def test_bad_input_space_on_bake_writes_nothing(tmp_path):
 
 def photo_path(tmp_path):
     dst = tmp_path / "photo.jpg"
-    shutil.copyfile("/work/shared/data/images/kpa_bar55.jpg", dst)
+    shutil.copyfile(photo_file("kpa_bar55.jpg"), dst)
     return dst
 
 

@@ -1,15 +1,15 @@
 """Fidelity of the exports against the direct render on real photos, 50 grades across the ranges.
 
-The bar of the grading-core issue (mean ≤ 0.05, p99 ≤ 0.5, max ≤ 1.5 ΔE00) is not reachable by any
+The project's fidelity bar (mean ≤ 0.05, p99 ≤ 0.5, max ≤ 1.5 ΔE00) is not reachable by any
 33³ lattice for grades whose clamps bite (a kink inside a lattice cell), so this test pins what is
-true: the CDL path is exact, most grades meet the bar, and the failures stay where the README table
+true: the CDL path is exact, most grades meet the bar, and the failures stay where the docs/fidelity.md table
 says (bench/fidelity_bench.py produces that table).
 """
 
 import numpy as np
 import pytest
 
-from conftest import shared_images
+from conftest import photos
 from ncst_bridge.io import fidelity
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.grade.sampling import random_params
@@ -17,7 +17,7 @@ from ncst_bridge.grade.sampling import random_params
 
 @pytest.fixture(scope="module")
 def colours():
-    return fidelity.sample_colours(20_000, pixels=fidelity.image_pixels(shared_images()[::6], per_image=4_000))
+    return fidelity.sample_colours(20_000, pixels=fidelity.image_pixels(photos()[::6], per_image=4_000))
 
 
 @pytest.fixture(scope="module")

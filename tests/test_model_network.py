@@ -7,7 +7,7 @@ import json
 import pytest
 import torch
 
-from conftest import shared_images
+from conftest import SHARED
 from model_support import known_look_pair, lab_error, one_thread  # noqa: F401
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import colour_grade
@@ -141,7 +141,7 @@ def test_embedded_model_predicts_known_looks_zero_shot():
     # 0.68 of the identity error on the shared photos, 0.976 on the bundled sample still alone (a fresh
     # clone without ../shared: the prior barely helps there). A neutral model scores exactly 1.0, a
     # broken one more.
-    limit = 0.75 if len(shared_images()) > 1 else 0.99
+    limit = 0.75 if SHARED is not None else 0.99
     assert after < limit * before, (before, after)
 
 

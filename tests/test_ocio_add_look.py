@@ -12,6 +12,7 @@ import PyOpenColorIO as OCIO
 import pytest
 
 from colour_helpers import MODERATE, one_line_error, run_ncst, write_params
+from conftest import SAMPLE_STILL, shared_file
 from ncst_bridge.io import fidelity
 from ncst_bridge.colour.add_look import add_look
 from ncst_bridge.colour.convert import apply_cpu
@@ -86,7 +87,7 @@ def test_ocio_21_applies_the_look_as_python_ocio_does(added_v21, tmp_path):
 
 def test_look_in_new_config_reproduces_ncst_apply(added_v21, bundle, tmp_path):
     out, _ = added_v21
-    src = "/work/shared/data/images/mate_yellowflower.jpg"
+    src = shared_file("images", "mate_yellowflower.jpg") or SAMPLE_STILL
     res = run_ncst("apply", bundle, src, "-o", tmp_path / "applied.png", "--bit-depth", "16")
     assert res.returncode == 0, res.stderr
     img = read_image(src)[::2, ::2]

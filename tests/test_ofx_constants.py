@@ -1,7 +1,7 @@
 """The OFX plug-in's constants and parameter descriptors equal ncst_bridge's (they cannot drift).
 
-ofx_lut/src/ncst_params.h is the one place for the C constants; this parses it, asks the compiled
-core for the values it actually uses (ofx_lut/tests/probe.c), and lints what the plug-in describes
+ncst_bridge/ofx/ofx_lut/src/ncst_params.h is the one place for the C constants; this parses it, asks the compiled
+core for the values it actually uses (ncst_bridge/ofx/ofx_lut/tests/probe.c), and lints what the plug-in describes
 to a host (names, defaults, ranges, display ranges) against ncst_bridge.grade.params.PARAMS.
 """
 
@@ -16,7 +16,7 @@ import pytest
 from ncst_bridge.grade import cdl, grade, lut, params
 from ofx_support import PARAM_NAMES, REPO, OfxHost, as_ptr, probe
 
-HEADER = REPO / "ofx_lut" / "src" / "ncst_params.h"
+HEADER = REPO / "ncst_bridge" / "ofx" / "ofx_lut" / "src" / "ncst_params.h"
 
 
 def parse_header() -> tuple[list[tuple[str, float, float, float]], dict[str, str]]:

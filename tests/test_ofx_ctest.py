@@ -1,11 +1,11 @@
 """The OFX plug-in's C test suites, run from pytest so `make test` stays the one test command.
 
-- ctest in ofx_lut/build: C unit tests, the test host's self-test (tiles, strides, depths, bad LUTs,
+- ctest in build/ofx: C unit tests, the test host's self-test (tiles, strides, depths, bad LUTs,
   concurrency), the describe dump, the exported-symbol and glibc-floor check, and the self-test
   under valgrind when valgrind is installed;
-- an AddressSanitizer + UndefinedBehaviorSanitizer build (ofx_lut/build/asan) running the unit tests
+- an AddressSanitizer + UndefinedBehaviorSanitizer build (build/ofx/asan) running the unit tests
   and the host self-test with the plug-in loaded through dlopen;
-- a bounded fuzz run of the .cube and params.json readers (ofx_lut/build/fuzz): libFuzzer when clang
+- a bounded fuzz run of the .cube and params.json readers (build/ofx/fuzz): libFuzzer when clang
   is installed (CI installs it), else the same targets under a seeded mutation driver.
 """
 
@@ -48,7 +48,7 @@ def test_ctest_main_build():
 def test_sanitizer_build_runs_clean():
     built()
     build = BUILD_DIR / "asan"
-    run(["cmake", "-S", str(REPO / "ofx_lut"), "-B", str(build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+    run(["cmake", "-S", str(REPO / "ncst_bridge" / "ofx" / "ofx_lut"), "-B", str(build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
          "-DNCST_SANITIZE=address,undefined", "-DNCST_WERROR=ON", "-DNCST_VALGRIND=OFF"])
     run(["cmake", "--build", str(build), "--parallel", "2"])
     out = ctest(build)
@@ -78,7 +78,7 @@ def test_fuzz_readers_bounded_run(record_property, tmp_path):
     cache = build / "CMakeCache.txt"
     if cache.exists() and (("Clang" in cache.read_text()) != bool(clang)):
         shutil.rmtree(build)  # the compiler changed since the last run
-    run(["cmake", "-S", str(REPO / "ofx_lut"), "-B", str(build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
+    run(["cmake", "-S", str(REPO / "ncst_bridge" / "ofx" / "ofx_lut"), "-B", str(build), "-DCMAKE_BUILD_TYPE=RelWithDebInfo",
          "-DNCST_FUZZ=ON", "-DNCST_BUILD_TESTS=OFF", "-DNCST_SANITIZE=address,undefined", "-DNCST_WERROR=ON",
          f"-DNCST_FUZZ_SECONDS={FUZZ_SECONDS}"], env=env)
     run(["cmake", "--build", str(build), "--parallel", "2", "--target", "fuzz_cube", "--target", "fuzz_look"], env=env)

@@ -1,6 +1,6 @@
 """The OFX plug-in's behaviour in a host: identity, bad .cube files, reload, import look, threads.
 
-Driven through the C test host (ofx_lut/tests/host) with ctypes; every test ends with the host's
+Driven through the C test host (ncst_bridge/ofx/ofx_lut/tests/host) with ctypes; every test ends with the host's
 strict checks: no protocol violations and every fetched image released.
 """
 

@@ -114,3 +114,15 @@ def test_cli_lists_the_ofx_command(cli):
     assert rc == 0 and "--dir" in out and "--force" in out
     rc, out, err = cli("ofx")
     assert rc == 2 and err.count("\n") == 1
+
+
+def test_default_build_dir_checkout_and_installed(tmp_path):
+    """A checkout builds into <checkout>/build/ofx; an installed package into a per-user cache."""
+    assert ofx_install.default_build_dir() == REPO / "build" / "ofx"
+    installed = tmp_path / "site-packages" / "ncst_bridge" / "ofx" / "ofx_lut"  # no pyproject.toml above
+    installed.mkdir(parents=True)
+    built_in = ofx_install.default_build_dir(installed, {"XDG_CACHE_HOME": str(tmp_path / "cache")})
+    assert built_in.parent == tmp_path / "cache" / "ncst-bridge" and built_in.name.startswith("ofx-build-")
+    other = tmp_path / "other" / "ncst_bridge" / "ofx" / "ofx_lut"
+    other.mkdir(parents=True)
+    assert ofx_install.default_build_dir(other, {"XDG_CACHE_HOME": str(tmp_path / "cache")}) != built_in

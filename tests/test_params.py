@@ -8,7 +8,7 @@ import pytest
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.params import FORMAT, NAMES, PARAMS, GradeParams
 
-CONTRACT = {  # DESIGN.md's table: name -> neutral
+CONTRACT = {  # README.md's parameter table: name -> neutral
     "brightness": 1.0, "contrast": 1.0, "gamma": 1.0, "saturation": 1.0,
     "hue": 0.0, "temperature": 0.0, "sharpness": 1.0,
 }
@@ -75,3 +75,13 @@ def test_to_unit_is_monotone_and_spans_the_range():
         assert math.isclose(spec.to_unit(spec.lo), 0.0, abs_tol=1e-9)
         assert math.isclose(spec.to_unit(spec.hi), 1.0, abs_tol=1e-9)
         assert 0.0 <= spec.to_unit(spec.neutral) <= 1.0
+        grid = [spec.lo + (spec.hi - spec.lo) * i / 1000 for i in range(1001)]
+        units = [spec.to_unit(v) for v in grid]
+        assert all(b >= a for a, b in zip(units, units[1:])), spec.name  # monotone over the whole range
+        strict = [u for v, u in zip(grid, units) if v >= 1e-3]  # log-spaced factors floor at 1e-3
+        assert all(b > a for a, b in zip(strict, strict[1:])), spec.name
+        if spec.log_scale:  # equal ratios, equal steps: the geometric midpoint maps to 0.5
+            lo = max(spec.lo, 1e-3)
+            assert math.isclose(spec.to_unit(math.sqrt(lo * spec.hi)), 0.5, abs_tol=1e-9), spec.name
+        else:
+            assert math.isclose(spec.to_unit((spec.lo + spec.hi) / 2), 0.5, abs_tol=1e-9), spec.name

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import torch
 
-from _video_clips import HAVE_VIDEOS, REPO, VTEST, source_frames
+from _video_clips import VTEST, source_frames
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import apply_grade_numpy, sharpness_part
 from ncst_bridge.grade.lut import bake_look
@@ -31,13 +31,8 @@ LOOKS = {
 
 @pytest.fixture(scope="module")
 def frame():
-    """A real frame (the shared clip, or the bundled sample still when the shared data is absent)."""
-    if HAVE_VIDEOS:
-        return source_frames(VTEST, 1, (384, 288))[0]
-    import cv2
-
-    img = cv2.cvtColor(cv2.imread(str(REPO / "samples" / "reference.jpg")), cv2.COLOR_BGR2RGB)
-    return cv2.resize(img, (384, 288), interpolation=cv2.INTER_AREA)
+    """A real frame of the bundled sample clip."""
+    return source_frames(VTEST, 1, (384, 288))[0]
 
 
 def _cube_image(n=64):

@@ -12,13 +12,13 @@ import av
 import numpy as np
 import pytest
 
+from conftest import SAMPLE_STILL
 from _video_clips import KPA, VIDEOS, audio_streams, clips, ffprobe, needs_videos, run_ncst, video_stream, write_look
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import iter_frames
 from ncst_bridge.render.engines import OcioEngine
 from ncst_bridge.render.video import render_video
 
-pytestmark = needs_videos
 
 LOOK = dict(brightness=1.1, contrast=1.15, saturation=1.3, temperature=0.4, hue=8.0, sharpness=1.5)
 
@@ -89,6 +89,7 @@ def test_apply_keeps_frames_rate_size_tags_and_copies_audio(c, look, tmp_path):
     assert b[..., 0].mean() - b[..., 2].mean() > a[..., 0].mean() - a[..., 2].mean() + 5  # warmer
 
 
+@needs_videos
 def test_audio_reencoded_only_when_the_container_cannot_hold_it(look, tmp_path, capsys):
     """kpa_movie.avi has pcm_u8 audio: .mkv copies it, .mp4 cannot and says so."""
     mkv = tmp_path / "kpa.mkv"
@@ -149,10 +150,17 @@ def test_ten_bit_kept_where_the_codec_allows(c, look, tmp_path, capsys):
 def test_ten_bit_graded_at_full_precision(c, tmp_path):
     """A 10-bit source graded to lossless 16-bit RGB keeps more than 256 levels per channel."""
     out = tmp_path / "deep.mkv"
-    render_video({"contrast": 1.05}, c["ten_bit"], out, codec="ffv1", bit_depth=16, progress=False, log=None)
-    frame = next(iter_frames(out)).rgb
-    assert frame.dtype == np.uint16
-    assert np.any(frame % 257 != 0)  # not just 8-bit codes scaled up
+    grade = {"contrast": 1.05}
+    render_video(grade, c["ten_bit"], out, engine="ocio", codec="ffv1", bit_depth=16, progress=False, log=None)
+    eng = OcioEngine(grade)
+    for s, g in zip(iter_frames(c["ten_bit"]), iter_frames(out)):
+        assert s.rgb.dtype == g.rgb.dtype == np.uint16
+        # the engine on the 16-bit decode, to the code: an 8-bit step anywhere in between would be off
+        # by up to 128 codes (and the grade of 8-bit codes scaled up lands between these values)
+        expected = eng.apply(s.rgb)
+        assert np.abs(g.rgb.astype(np.int64) - expected.astype(np.int64)).max() <= 1
+        eight = eng.apply((s.rgb // 257).astype(np.uint8)).astype(np.int64) * 257
+        assert np.abs(g.rgb.astype(np.int64) - eight).max() > 64  # the test can tell the two apart
 
 
 def test_odd_size_keeps_resolution_with_444(c, look, tmp_path):
@@ -233,7 +241,7 @@ def test_bad_options_are_one_line_errors(c, look, tmp_path, capsys, args, patter
 
 
 def test_video_options_refused_for_images(look, tmp_path, capsys):
-    img = Path("/work/shared/data/images/ocv_robin.jpg")
+    img = SAMPLE_STILL
     _one_line_error(ncst_in_process(capsys, "apply", str(look), str(img), "-o", str(tmp_path / "o.png"),
                                     "--codec", "h264"), "video option")
 
@@ -266,6 +274,11 @@ def test_colour_managed_video(c, look, tmp_path, capsys):
     eng = OcioEngine(LOOK, colour=cs)
     for s, g in zip(iter_frames(c["plain"]), iter_frames(out)):
         assert np.array_equal(eng.apply(s.rgb), g.rgb)
+
+
+@needs_videos
+def test_colour_managed_video_tags_bt709(look, tmp_path, capsys):
+    """A tagged SMPTE 170M clip graded from ACEScct comes out tagged BT.709."""
     car = VIDEOS / "intel_car_detection_6s.mp4"
     mp4 = tmp_path / "car.mp4"
     res = ncst_in_process(capsys, "apply", str(look), str(car), "-o", str(mp4), "--input-space", "ACEScct",

@@ -237,7 +237,7 @@ def test_bad_settings_are_one_line(installed_menu, env, tmp_path, capsys):
 
 
 def test_the_uninstalled_template_says_how_to_install(capsys):
-    assert run_menu(REPO / "resolve_scripts" / "NCST Match.py", {}) == 2
+    assert run_menu(REPO / "ncst_bridge" / "resolve" / "scripts" / "NCST Match.py", {}) == 2
     assert "run `ncst resolve install`" in capsys.readouterr().out
 
 

@@ -16,7 +16,7 @@ import pytest
 from resolve_support import REPO, TESTS
 
 BRIDGE = REPO / "ncst_bridge" / "resolve"
-MENU = REPO / "resolve_scripts" / "NCST Match.py"
+MENU = REPO / "ncst_bridge" / "resolve" / "scripts" / "NCST Match.py"
 FILES = sorted(BRIDGE.glob("*.py")) + [MENU, TESTS / "fake_resolve.py", TESTS / "fake_dvr" / "DaVinciResolveScript.py"]
 GENERIC_BUILTINS = {"list", "dict", "tuple", "set", "frozenset", "type"}
 NEWER_ATTRS = {"removeprefix", "removesuffix", "cache", "is_relative_to", "bit_count", "pairwise",

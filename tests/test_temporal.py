@@ -6,11 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from _video_clips import VTEST, clips, source_frames, needs_videos
+from _video_clips import VTEST, clips, source_frames
 from ncst_bridge.metrics.temporal import FlowPair, WarpedError, warped_error_videos
 from ncst_bridge.render.video import render_video
-
-pytestmark = needs_videos
 
 
 @pytest.fixture(scope="module")

@@ -9,12 +9,12 @@ import numpy as np
 import pytest
 
 from _video_clips import VIDEOS, clips, ffprobe, needs_videos, video_stream
+from conftest import SAMPLE_CLIP
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video import default_matrix, iter_frames, probe
 
-pytestmark = needs_videos
-
-SHARED_CLIPS = sorted(VIDEOS.glob("*"))
+# The shared clips widen the probe/decode comparison; without them the bundled sample clip is compared.
+SHARED_CLIPS = sorted(VIDEOS.glob("*")) if VIDEOS else [SAMPLE_CLIP]
 
 
 @pytest.fixture(scope="module")
@@ -38,6 +38,7 @@ def test_shared_clips_probe_and_decode_like_ffprobe(path):
         assert info.frame_count == len(frames)
 
 
+@needs_videos
 def test_matrix_and_range_decisions():
     assert default_matrix(1920, 1080) == "bt709"
     assert default_matrix(1280, 720) == "bt709"
@@ -122,6 +123,15 @@ def test_ten_bit_decodes_to_16_bit_within_one_code(tmp_path):
     assert np.abs(err).max() < 1.0  # swscale's 16-bit path: -0.39 code bias, documented
     eight = next(iter_frames(path, bit_depth=8)).rgb
     assert eight.dtype == np.uint8 and np.abs(eight - ref * 255).max() <= 0.52
+    # precision, which the tolerance above cannot see: a grey ramp over all 877 legal 10-bit luma codes
+    # must come out with far more than the 256 levels an 8-bit step anywhere would leave, in order
+    ramp = np.linspace(64, 940, 32 * 48).round().astype(int).reshape(32, 48)
+    neutral = np.full_like(ramp, 512)
+    grey = tmp_path / "ramp10.mp4"
+    _lossless_yuv444(grey, ramp, neutral, neutral, 10, True)
+    out = next(iter_frames(grey)).rgb.reshape(-1, 3).astype(np.int64)
+    assert all(len(np.unique(out[:, c])) > 700 for c in range(3)), [len(np.unique(out[:, c])) for c in range(3)]
+    assert np.all(np.diff(out, axis=0) >= 0)  # monotone along the ramp
 
 
 def test_frame_range_is_inclusive_and_absolute(c):

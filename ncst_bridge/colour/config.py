@@ -101,7 +101,7 @@ def _load(source: str, is_builtin: bool, mtime: float) -> OCIO.Config:
     return cfg
 
 
-def load_config(spec: str | None = None) -> LoadedConfig:
+def load_config(spec: str | LoadedConfig | None = None) -> LoadedConfig:
     """Load and validate a config (cached); one-line NcstError when it is missing or invalid.
 
     The returned config is shared: do not edit it (edit ``copy.deepcopy(config)``).

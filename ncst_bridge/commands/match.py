@@ -62,9 +62,9 @@ class _StopFlag:
 
     def __init__(self) -> None:
         self.stopped = False
-        self._old = None
+        self._old: Any = None
 
-    def __enter__(self) -> "_StopFlag":
+    def __enter__(self) -> _StopFlag:
         def handler(signum, frame):  # noqa: ARG001
             if self.stopped:
                 raise KeyboardInterrupt
@@ -103,11 +103,13 @@ def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[di
     from ncst_bridge.io.images import encoding_hints, is_image_path, read_pixels
     from ncst_bridge.io.sequence import find_sequence, is_sequence_spec
 
-    frames, prov, first_clip = [], [], None
+    frames: list[np.ndarray] = []
+    prov: list[dict[str, Any]] = []
+    first_clip: Any = None
     clips = [p for p in args.inputs if is_sequence_spec(p) or not is_image_path(p)]
     if (args.start_frame is not None or args.end_frame is not None) and len(clips) != 1:
         raise NcstError("--start-frame/--end-frame need exactly one video or image-sequence input")
-    clipped = []
+    clipped: list[bool] = []
     for path in args.inputs:
         p = Path(path)
         if is_sequence_spec(path):

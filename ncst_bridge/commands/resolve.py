@@ -1,7 +1,7 @@
 """``ncst resolve install | uninstall | doctor``: put the Workspace > Scripts entry into Resolve.
 
-The installed file is ``resolve_scripts/NCST Match.py`` with three absolute paths written in: the
-bridge folder (``ncst_bridge/resolve``, stdlib only, loaded by path because Resolve's Python has no
+The installed file is ``ncst_bridge/resolve/scripts/NCST Match.py`` (package data) with three
+absolute paths written in: the bridge folder (``ncst_bridge/resolve``, stdlib only, loaded by path because Resolve's Python has no
 ``__file__``), this Python (which runs ``ncst match``), and the project root. This module may use
 the full environment; what it installs stays standard-library only.
 """
@@ -28,7 +28,7 @@ from ncst_bridge.resolve.errors import BridgeError
 MARKER = "# ncst-resolve-menu/1"
 PROJECT_ROOT = Path(ncst_bridge.__file__).resolve().parent.parent
 BRIDGE_DIR = Path(ncst_bridge.__file__).resolve().parent / "resolve"
-TEMPLATE = PROJECT_ROOT / "resolve_scripts" / paths.MENU_FILE
+TEMPLATE = BRIDGE_DIR / "scripts" / paths.MENU_FILE
 _ASSIGN = re.compile(r"^(NCST_BRIDGE_DIR|NCST_PYTHON|NCST_PROJECT_ROOT) = .*$", re.M)
 
 
@@ -99,7 +99,7 @@ def _is_ours(path: Path) -> bool:
 def cmd_install(args: argparse.Namespace) -> int:
     root = _root(args, create=True)
     if not TEMPLATE.is_file():
-        raise NcstError(f"{TEMPLATE}: menu template missing (install ncst_bridge from a source checkout)")
+        raise NcstError(f"{TEMPLATE}: menu template missing (this installation of ncst_bridge is incomplete; reinstall it)")
     text = render_menu(TEMPLATE.read_text(encoding="utf-8"), str(BRIDGE_DIR), sys.executable, str(PROJECT_ROOT))
     folder = root / paths.MENU_SUBFOLDER
     target = folder / paths.MENU_FILE
@@ -108,7 +108,7 @@ def cmd_install(args: argparse.Namespace) -> int:
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise NcstError(f"{folder}: cannot create ({exc.strerror}){'; try sudo' if args.all_users else ''}")
+        raise NcstError(f"{folder}: cannot create ({exc.strerror}){'; try sudo' if args.all_users else ''}") from None
     if not os.access(folder, os.W_OK):
         raise NcstError(f"{folder}: not writable{' (all-users folders need admin rights)' if args.all_users else ''}")
     with atomic_file(target, force=True) as tmp:
@@ -190,12 +190,12 @@ def _check_python_for_resolve(report) -> None:
         home = os.environ.get("FUSION_PYTHON3_HOME")
         if home:
             candidates.append((os.path.join(home, "python.exe"), "FUSION_PYTHON3_HOME"))
-        elif shutil.which("python"):
-            candidates.append((shutil.which("python"), "the registered Python (FUSION_PYTHON3_HOME unset)"))
+        elif (registered := shutil.which("python")) is not None:
+            candidates.append((registered, "the registered Python (FUSION_PYTHON3_HOME unset)"))
     else:
-        exe = shutil.which("python3")
-        if exe:
-            candidates.append((exe, "python3 on PATH"))
+        on_path = shutil.which("python3")
+        if on_path:
+            candidates.append((on_path, "python3 on PATH"))
     if not candidates:
         report("warn", "Resolve's Python", "no Python 3 found for Resolve: .py scripts will not list")
         return
@@ -217,7 +217,7 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"{level:<4}  {what:<16}  {text}")
 
     import importlib.util
-    ver = "%d.%d" % sys.version_info[:2]
+    ver = "{}.{}".format(*sys.version_info[:2])
     if importlib.util.find_spec("torch") is None:
         report("fail", "project Python", f"{sys.executable} (Python {ver}) cannot import torch: ncst match will fail")
     else:

@@ -17,7 +17,8 @@ then is exactly ASC CDL v1.2 with clamps (OCIO ``CDL_ASC``):
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
+from collections.abc import Mapping
 
 from ncst_bridge.grade.params import PARAMS, GradeParams
 
@@ -69,5 +70,8 @@ class CDL:
 def cdl_from_params(params: GradeParams) -> CDL:
     """The exact ASC CDL for the parameters' CDL part (see the module docstring for the folding)."""
     slope, offset, power, sat = cdl_terms(params.as_dict())
-    f = lambda xs: tuple(float(x) for x in xs)  # noqa: E731
+    def f(xs: Any) -> tuple[float, float, float]:
+        r, g, b = (float(x) for x in xs)
+        return r, g, b
+
     return CDL(f(slope), f(offset), f(power), float(sat))

@@ -1,6 +1,6 @@
 """f_P: the one grade function, in torch, differentiable in the image and in the parameters.
 
-Order (DESIGN.md): CDL part -> residual -> sharpness.
+Order (README.md, "The parameters"): CDL part -> residual -> sharpness.
 
 1. CDL part, exactly ASC CDL v1.2 (see cdl.py for how the parameters fold into it):
    ``y = clamp(x*slope + offset, 0, 1) ** power``; ``y = clamp(luma(y) + sat*(y - luma(y)), 0, 1)``.
@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import contextlib
 import math
-from typing import Any, Iterator, Mapping
+from typing import Any
+from collections.abc import Iterator, Mapping
 
 import numpy as np
 import torch

@@ -1,7 +1,7 @@
 """GradeParams: the named, interpretable grading parameters and the ``params.json`` contract.
 
-Names, neutral values and senses follow DESIGN.md (torchvision's factor conventions, as the NCST
-paper used). Each parameter lands in exactly one place of the exported grade:
+Names, neutral values and senses are README.md's parameter table (torchvision's factor conventions,
+as the NCST paper used). Each parameter lands in exactly one place of the exported grade:
 
 * ``cdl``      -- folded into the ASC CDL slope/offset/power/saturation (exact in any CDL host);
 * ``residual`` -- colour operations CDL cannot express, baked into ``residual.cube``;
@@ -13,7 +13,8 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
+from collections.abc import Iterable, Mapping
 
 from ncst_bridge.errors import NcstError
 
@@ -85,6 +86,7 @@ class GradeParams:
     """An immutable set of named parameter values; omitted parameters are neutral."""
 
     __slots__ = ("_values",)
+    _values: dict[str, float]
 
     def __init__(self, values: Mapping[str, Any] | None = None, **kwargs: Any):
         given = dict(values or {})
@@ -120,7 +122,7 @@ class GradeParams:
         """All values, neutral ones included, in the canonical order."""
         return dict(self._values)
 
-    def replace(self, **kwargs: Any) -> "GradeParams":
+    def replace(self, **kwargs: Any) -> GradeParams:
         return GradeParams(self._values, **kwargs)
 
     def is_neutral(self, names: Iterable[str] = NAMES) -> bool:
@@ -147,7 +149,7 @@ class GradeParams:
         return obj
 
     @classmethod
-    def from_json_obj(cls, obj: Any, source: str = "params.json") -> "GradeParams":
+    def from_json_obj(cls, obj: Any, source: str = "params.json") -> GradeParams:
         """Parse a ``params.json`` object; omitted parameters are neutral, anything else is an error."""
         if not isinstance(obj, dict):
             raise NcstError(f"{source}: expected a JSON object with \"format\": \"{FORMAT}\"")
@@ -163,10 +165,10 @@ class GradeParams:
             raise NcstError(f"{source}: {exc}") from None
 
     @classmethod
-    def load(cls, path: str) -> "GradeParams":
+    def load(cls, path: str) -> GradeParams:
         """Read a ``params.json`` file (one-line NcstError on any problem)."""
         try:
-            with open(path, "r", encoding="utf-8") as fh:
+            with open(path, encoding="utf-8") as fh:
                 obj = json.load(fh)
         except FileNotFoundError:
             raise NcstError(f"{path}: no such file") from None

@@ -1,4 +1,4 @@
-"""The look bundle: params.json plus the exports every host reads (see DESIGN.md, contracts).
+"""The look bundle: params.json plus the exports every host reads (listed in README.md, "Look bundles").
 
 ``write_look_files`` writes the parts that depend on the parameters alone (``ncst bake`` and
 ``ncst match`` share it); callers wrap it in ``atomic_dir`` so a failure leaves nothing behind.
@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 import shutil
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
+from collections.abc import Iterable
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.cdl import cdl_from_params

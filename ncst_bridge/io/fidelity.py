@@ -9,7 +9,7 @@ colours, a grey ramp, the 8-bit cube's corners and edges, and optionally real ph
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterable
+from collections.abc import Iterable
 
 import colour
 import numpy as np
@@ -18,7 +18,7 @@ import PyOpenColorIO as OCIO
 from ncst_bridge.grade.grade import ParamsLike, colour_grade_numpy
 from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group
 
-# The bar from the grading-core issue (ΔE2000 of an export against the direct render).
+# The project's fidelity bar (ΔE2000 of an export against the direct render; docs/fidelity.md).
 BAR = {"mean": 0.05, "p99": 0.5, "max": 1.5}
 
 

@@ -48,7 +48,7 @@ def _structure(img: np.ndarray) -> np.ndarray:
 
 
 def _homography(content: np.ndarray, reference: np.ndarray):
-    sift = cv2.SIFT_create(nfeatures=3000)
+    sift = cv2.SIFT_create(nfeatures=3000)  # type: ignore[attr-defined]  # in OpenCV >= 4.4, not in its stubs
     kc, dc = sift.detectAndCompute(_structure(content), None)
     kr, dr = sift.detectAndCompute(_structure(reference), None)
     if dc is None or dr is None or len(kc) < MIN_INLIERS or len(kr) < MIN_INLIERS:
@@ -57,8 +57,8 @@ def _homography(content: np.ndarray, reference: np.ndarray):
     good = [m for m, n in (p for p in matches if len(p) == 2) if m.distance < 0.75 * n.distance]
     if len(good) < MIN_INLIERS:
         return None, 0
-    src = np.float32([kr[m.queryIdx].pt for m in good])
-    dst = np.float32([kc[m.trainIdx].pt for m in good])
+    src = np.array([kr[m.queryIdx].pt for m in good], dtype=np.float32)
+    dst = np.array([kc[m.trainIdx].pt for m in good], dtype=np.float32)
     h, mask = cv2.findHomography(src, dst, cv2.RANSAC, 3.0)
     if h is None:
         return None, 0

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 
@@ -81,7 +82,7 @@ def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[s
 
     t0 = time.perf_counter()
     history: list[float] = []
-    best = [float("inf"), z0.clone()]
+    best: list[Any] = [float("inf"), z0.clone()]
     stopped = False
 
     def run(z_start: torch.Tensor, steps: int, lr0: float) -> tuple[float, torch.Tensor]:

@@ -146,7 +146,7 @@ def k_medoids(x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarr
         nxt = int(rng.choice(n, p=p / p.sum()))
         medoids.append(nxt)
         nearest = np.minimum(nearest, d[nxt])
-    medoids = np.array(medoids)
+    medoids = np.array(medoids)  # type: ignore[assignment]  # list while seeding, array from here
     for _ in range(max_iter):
         assign = np.argmin(d[:, medoids], axis=1)
         new = medoids.copy()

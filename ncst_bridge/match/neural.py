@@ -3,7 +3,8 @@ test time on this clip's keyframes and the reference -- the paper's method. See 
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any
+from collections.abc import Callable
 
 import numpy as np
 import torch

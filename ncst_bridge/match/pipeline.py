@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from typing import Any
+from collections.abc import Callable, Sequence
 
 import cv2
 import numpy as np
@@ -48,7 +49,7 @@ class MatchResult:
 
 
 def resolve_solver(solver: str) -> str:
-    """``auto`` -> the default the quality benchmark supports (see README, "Quality")."""
+    """``auto`` -> the default the quality benchmark supports (docs/quality.md)."""
     if solver not in SOLVERS:
         raise NcstError(f"--solver must be one of {', '.join(SOLVERS)}, got '{solver}'")
     return "direct" if solver == "auto" else solver

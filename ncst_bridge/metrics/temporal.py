@@ -25,7 +25,8 @@ Pairs that straddle a shot cut are skipped (the flow is meaningless there).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 import cv2
 import numpy as np
@@ -111,7 +112,7 @@ class WarpedError:
         if any(t.interval < 1 for t in self.tracks):
             raise ValueError("intervals must be >= 1")
         self.cuts = sorted(set(int(c) for c in cuts))
-        self.dis = cv2.DISOpticalFlow_create(_PRESETS[preset])
+        self.dis = cv2.DISOpticalFlow_create(_PRESETS[preset])  # type: ignore[attr-defined]  # not in OpenCV's stubs
         self.frames = 0
 
     def _straddles(self, a: int, b: int) -> bool:
@@ -129,6 +130,7 @@ class WarpedError:
                 if self._straddles(tr.last_index, index):
                     tr.skipped += 1
                 else:
+                    assert tr.last_gray is not None  # set together with last_index
                     pair = FlowPair(self.dis, tr.last_gray, gray)
                     tr.pairs += 1
                     tr.pixels += pair.valid * 3
@@ -144,7 +146,7 @@ class WarpedError:
         "outputs": {name: {"error", "ratio", "spatial_ratio", "flicker_index"}}}}."""
         out = {}
         for tr in self.tracks:
-            row = {"pairs": tr.pairs, "skipped_at_cuts": tr.skipped,
+            row: dict[str, Any] = {"pairs": tr.pairs, "skipped_at_cuts": tr.skipped,
                    "valid_fraction": tr.pixels / tr.total if tr.total else None,
                    "input_error": None, "outputs": {}}
             if tr.pairs and tr.pixels:

@@ -16,7 +16,7 @@ Objectives (see pretrain.py for the losses):
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Iterator, Sequence
+from collections.abc import Iterator, Sequence
 
 import cv2
 import numpy as np

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
@@ -119,6 +119,8 @@ def load_vgg_state(path: str | os.PathLike | None = None) -> tuple[dict[str, tor
 
 
 class VGG19Encoder(nn.Module):
+    mean: torch.Tensor  # buffers (register_buffer), typed for the checker
+    std: torch.Tensor
     """Frozen ImageNet VGG-19 to relu4_1 (the paper's encoder); returns [relu1_1, relu2_1, relu3_1, relu4_1].
 
     ``random_weights_for_tests=True`` builds it with random weights, for tests of shapes and plumbing
@@ -154,7 +156,7 @@ class VGG19Encoder(nn.Module):
             p.requires_grad_(False)
         self.eval()
 
-    def train(self, mode: bool = True) -> "VGG19Encoder":
+    def train(self, mode: bool = True) -> VGG19Encoder:
         return super().train(False)  # frozen: always in eval mode
 
     def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
@@ -172,6 +174,9 @@ class VGG19Encoder(nn.Module):
 # --- colour statistics --------------------------------------------------------------------------
 
 class ColourStatsEncoder(nn.Module):
+    lab_scale: torch.Tensor  # buffers (register_buffer), typed for the checker
+    centres_l: torch.Tensor
+    centres_ab: torch.Tensor
     """Weight-free colour features: per-patch statistics at four patch sizes, as feature maps.
 
     Per pixel: Lab (scaled to about unit range), RGB code values, Lab chroma and soft histograms of
@@ -209,8 +214,8 @@ class ColourStatsEncoder(nn.Module):
         hist = torch.cat([self._soft_hist(lab[:, 0:1], self.centres_l),
                           self._soft_hist(lab[:, 1:2], self.centres_ab),
                           self._soft_hist(lab[:, 2:3], self.centres_ab)], dim=1)
-        l, a, b = lab[:, 0:1], lab[:, 1:2], lab[:, 2:3]
-        second = torch.cat([cont * cont, l * a, l * b, a * b], dim=1)
+        lum, a, b = lab[:, 0:1], lab[:, 1:2], lab[:, 2:3]
+        second = torch.cat([cont * cont, lum * a, lum * b, a * b], dim=1)
         first = torch.cat([cont, hist], dim=1)
         out = []
         h, w = x.shape[-2:]

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import copy
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -185,7 +185,7 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
     finally:
         bar.close()
     seconds = time.perf_counter() - t0
-    params = net.pv.to_params(best_z.detach().cpu())
+    found = net.pv.to_params(best_z.detach().cpu())
     info = {
         "loss": best_loss, "initial_loss": initial_loss,
         "initial_params": net.pv.to_params(z0.detach().cpu()).as_dict(),
@@ -194,4 +194,4 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
         "lr": lr, "interrupted": interrupted, "history": history, "encoder": net.encoder.name,
         "names": list(net.names), "keyframes": k_frames,
     }
-    return params, info
+    return found, info

@@ -26,7 +26,8 @@ outputs the identity grade; training moves it from there.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -76,7 +77,10 @@ class NCSTNet(nn.Module):
     to ``input_size`` squared first (the paper's 256; only colour statistics matter, not aspect).
     """
 
-    def __init__(self, encoder: nn.Module, names: Sequence[str] = COLOUR_NAMES, width: int = 64,
+    # VGG19Encoder or ColourStatsEncoder; Any because nn.Module types unknown attributes as Tensor | Module
+    encoder: Any
+
+    def __init__(self, encoder: Any, names: Sequence[str] = COLOUR_NAMES, width: int = 64,
                  hidden: int = 256, input_size: int = 256, groups: int = 8, pool: int = 3,
                  stats_skip: bool = True):
         super().__init__()

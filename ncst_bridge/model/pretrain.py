@@ -30,7 +30,7 @@ import sys
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 import numpy as np
 import torch
@@ -173,7 +173,7 @@ def _card(cfg: PretrainConfig, model: NCSTNet, n_images: int, it: int, curve: li
         "loss_curve": curve,
         "command_line": cfg.command_line,
         "versions": versions(),
-        "written": _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds"),
+        "written": _dt.datetime.now(_dt.UTC).isoformat(timespec="seconds"),
         **{k: v for k, v in extra.items() if k != "first_iteration"},
     }
 
@@ -206,19 +206,20 @@ def pretrain(cfg: PretrainConfig, *, callback: Callable[[int, float], None] | No
     """Train (or resume) the network; returns the final model card. Rank 0 writes ``cfg.out``."""
     _check(cfg)
     world, rank, local_rank = _dist_env()
-    out = Path(cfg.out or cfg.resume)
+    resume = cfg.resume or ""  # the checkpoint folder wherever `resuming` is true
+    out = Path(cfg.out or resume)
     files = list_images(cfg.images)
     resuming = cfg.resume is not None
     if resuming:
-        state, config = ckpt.read_model_file(cfg.resume)
-        opt_state, training = ckpt.read_optimizer_file(Path(cfg.resume) / ckpt.OPTIM_FILE)
+        state, config = ckpt.read_model_file(resume)
+        opt_state, training = ckpt.read_optimizer_file(Path(resume) / ckpt.OPTIM_FILE)
         if config["encoder"]["name"] != cfg.encoder:
             raise NcstError(f"--resume {cfg.resume}: checkpoint uses the {config['encoder']['name']} encoder, "
                             f"not {cfg.encoder} (pass --encoder {config['encoder']['name']})")
         if training.get("objective", cfg.objective) != cfg.objective:
             raise NcstError(f"--resume {cfg.resume}: checkpoint was trained with --objective "
                             f"{training['objective']}, not {cfg.objective}")
-        if out.resolve() != Path(cfg.resume).resolve() and rank == 0:
+        if out.resolve() != Path(resume).resolve() and rank == 0:
             check_new_output(out, cfg.force)
     elif rank == 0:
         check_new_output(out, cfg.force)
@@ -270,7 +271,7 @@ def _train(cfg, files, out, world, rank, local_rank, resuming, callback, random_
         extra["first_iteration"] = start
         if start >= cfg.iterations:
             raise NcstError(f"--resume {cfg.resume}: already at iteration {start}; ask for more with --iterations")
-    train_model = model
+    train_model: torch.nn.Module = model
     if world > 1:
         from torch.nn.parallel import DistributedDataParallel as DDP
 

@@ -160,7 +160,7 @@ def correspondence_loss(output_pts: torch.Tensor, target_pts: torch.Tensor,
     return (loss * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
-def colour_style_loss(output: torch.Tensor, target: "torch.Tensor | StyleTarget", w_moments: float = 1.0,
+def colour_style_loss(output: torch.Tensor, target: torch.Tensor | StyleTarget, w_moments: float = 1.0,
                       w_swd: float = 1.0, w_hist: float = 0.0) -> torch.Tensor:
     """The offline (weight-free) style loss: Lab moments + sliced Wasserstein (+ histogram KL).
 

@@ -38,7 +38,7 @@ class Correspondences:
     weights: torch.Tensor | None = None
 
 
-def match_loss(graded: torch.Tensor, reference: "torch.Tensor | losses.StyleTarget", weights: LossWeights,
+def match_loss(graded: torch.Tensor, reference: torch.Tensor | losses.StyleTarget, weights: LossWeights,
                corr_graded: torch.Tensor | None = None, corr: Correspondences | None = None) -> torch.Tensor:
     """The solver's objective; shared with the neural solver's test-time fine-tuning.
 

@@ -7,7 +7,7 @@ valid grade and z = logit(unit(neutral)) is the identity. Solvers optimise z; th
 from __future__ import annotations
 
 import math
-from typing import Sequence
+from collections.abc import Sequence
 
 import torch
 

@@ -1,6 +1,8 @@
 """``ncst ofx build`` and ``ncst ofx install``: build the OpenFX plug-in bundle and put it where hosts look.
 
-The plug-in (``ofx_lut/``, C11) is built with CMake into ``ofx_lut/build/NCST.ofx.bundle``. Installing
+The plug-in's sources (``ncst_bridge/ofx/ofx_lut/``, C11) ship inside the package, so an installed wheel
+can build it too. CMake builds into ``build/ofx/NCST.ofx.bundle`` of a source checkout, or, for an
+installed package, into a per-user cache folder (see ``default_build_dir``). Installing
 copies the whole bundle folder into the per-OS OFX plug-in folder (or ``--dir``) atomically: a
 temporary copy beside the target is renamed into place, so a host never sees half a bundle, and an
 existing bundle is replaced only with ``--force``.
@@ -17,22 +19,23 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Mapping
 from pathlib import Path
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.atomic import atomic_dir
 
-SOURCE_DIR = Path(__file__).resolve().parents[2] / "ofx_lut"
+SOURCE_DIR = Path(__file__).resolve().parent / "ofx_lut"
 BUNDLE_NAME = "NCST.ofx.bundle"
 BINARY_NAME = "NCST.ofx"
 
 
-def default_plugin_dir(platform: str | None = None, environ: dict | None = None) -> Path:
+def default_plugin_dir(platform: str | None = None, environ: Mapping[str, str] | None = None) -> Path:
     """The folder OFX hosts scan by default on this OS."""
     platform = platform or sys.platform
-    environ = os.environ if environ is None else environ
+    env = os.environ if environ is None else environ
     if platform.startswith("win"):
-        common = environ.get("CommonProgramFiles") or r"C:\Program Files\Common Files"
+        common = env.get("CommonProgramFiles") or r"C:\Program Files\Common Files"
         return Path(common) / "OFX" / "Plugins"
     if platform == "darwin":
         return Path("/Library/OFX/Plugins")
@@ -54,6 +57,30 @@ def arch_dir(platform: str | None = None, machine: str | None = None) -> str:
     if machine in ("aarch64", "arm64"):
         return "Linux-aarch64"
     return "Linux-x86"
+
+
+def default_build_dir(source: Path = SOURCE_DIR, environ: Mapping[str, str] | None = None) -> Path:
+    """Where CMake builds the plug-in unless told otherwise.
+
+    In a source checkout (``pyproject.toml`` two levels above the package): ``<checkout>/build/ofx``,
+    the folder ``make ofx`` and the tests use. In an installed package (site-packages may be
+    read-only, and a build there would outlive an uninstall): a per-user cache folder,
+    ``$XDG_CACHE_HOME`` (``~/.cache``) or ``%LOCALAPPDATA%`` on Windows, one per source folder so two
+    environments never share a CMake cache.
+    """
+    import hashlib
+
+    source = Path(source).resolve()
+    checkout = source.parents[2]
+    if (checkout / "pyproject.toml").is_file() and (checkout / "ncst_bridge").is_dir():
+        return checkout / "build" / "ofx"
+    env = os.environ if environ is None else environ
+    if sys.platform.startswith("win"):
+        cache = Path(env.get("LOCALAPPDATA") or Path.home() / "AppData" / "Local")
+    else:
+        cache = Path(env.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    tag = hashlib.sha1(str(source).encode()).hexdigest()[:10]
+    return cache / "ncst-bridge" / f"ofx-build-{tag}"
 
 
 def bundle_binary(bundle: Path) -> Path:
@@ -90,10 +117,10 @@ def build_bundle(source: Path = SOURCE_DIR, build_dir: Path | None = None, build
     cmake or a C compiler is missing or the build fails.
     """
     source = Path(source)
-    build_dir = Path(build_dir) if build_dir else source / "build"
+    build_dir = Path(build_dir) if build_dir else default_build_dir(source)
     if not (source / "CMakeLists.txt").is_file():
-        raise NcstError(f"{source}: no ofx_lut sources here (the plug-in builds from a source checkout; "
-                        "pass --bundle with a built NCST.ofx.bundle)")
+        raise NcstError(f"{source}: the OFX plug-in sources are missing (this installation of ncst_bridge is "
+                        "incomplete; reinstall it, or pass --bundle with a built NCST.ofx.bundle)")
     cmake = shutil.which("cmake")
     if not cmake:
         raise NcstError("cmake not found on PATH: install cmake and a C compiler "
@@ -144,7 +171,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     ofx.required = True
 
     b = ofx.add_parser("build", help="build NCST.ofx.bundle with cmake (needs cmake and a C compiler)")
-    b.add_argument("--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {SOURCE_DIR / 'build'})")
+    b.add_argument("--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {default_build_dir()})")
     b.add_argument("--debug", action="store_true", help="debug build instead of release")
     b.set_defaults(func=cmd_build)
 
@@ -152,7 +179,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     i.add_argument("--dir", default=None, metavar="DIR",
                    help=f"plug-in folder (default for this OS: {default_plugin_dir()})")
     i.add_argument("--bundle", default=None, metavar="PATH", help="install this built NCST.ofx.bundle instead of building")
-    i.add_argument("--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {SOURCE_DIR / 'build'})")
+    i.add_argument("--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {default_build_dir()})")
     i.add_argument("--force", action="store_true", help="replace an installed NCST.ofx.bundle")
     i.set_defaults(func=cmd_install)
 
@@ -163,7 +190,7 @@ def _bundle_for_install(args: argparse.Namespace) -> Path:
         if not bundle.exists():
             raise NcstError(f"{bundle}: no such bundle")
         return bundle
-    build_dir = Path(args.build_dir) if args.build_dir else SOURCE_DIR / "build"
+    build_dir = Path(args.build_dir) if args.build_dir else default_build_dir()
     if shutil.which("cmake") is None and bundle_binary(build_dir / BUNDLE_NAME).is_file():
         return build_dir / BUNDLE_NAME  # built earlier; nothing to rebuild with
     return build_bundle(build_dir=build_dir, targets=("ncst_ofx",))

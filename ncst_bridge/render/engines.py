@@ -76,7 +76,7 @@ def sharpen(img: np.ndarray, sharpness: float, out_dtype=None) -> np.ndarray:
         np.clip(out, 0.0, 1.0, out=out)
     else:
         out = cv2.addWeighted(img, a, box, b, 0.0, dtype=cv2.CV_16U if img.dtype == np.uint16 else cv2.CV_8U)
-    edge = img
+    edge: np.ndarray | None = img
     if scale != 1.0:
         out, edge = u16_to_u8(out), None
     for sl in (np.s_[0], np.s_[-1], np.s_[:, 0], np.s_[:, -1]):  # f_P leaves border pixels as they are

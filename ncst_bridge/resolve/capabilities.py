@@ -1,6 +1,6 @@
 """What a given Resolve build and edition allow this tool to do (stdlib only, Python >= 3.8).
 
-From shared/reference/resolve_api.md section 0 and pitfall 7: the Python Scripts menu is
+From Blackmagic's scripting README and release notes: the Python Scripts menu is
 Studio-only from 21.1; UIManager is None on the free edition from 19.1; external scripting (the
 ``doctor`` probe) is Studio-only; GetNumNodes/GetLUT need 17.4.6; ExportCurrentFrameAsStill 18.5;
 GetSourceStartFrame 19.0.2; the Graph API 19.0.

@@ -99,7 +99,7 @@ def run(argv, project_root, log, what="ncst match"):
                                 stdin=subprocess.DEVNULL, cwd=cwd, env=child_env(project_root),
                                 universal_newlines=True, encoding="utf-8", errors="replace")
     except OSError as exc:
-        raise BridgeError("cannot start %s (%s): %s" % (what, exe, exc))
+        raise BridgeError("cannot start %s (%s): %s" % (what, exe, exc)) from None
     last = ""
     for line in proc.stdout:
         line = line.rstrip()
@@ -134,7 +134,7 @@ class Bundle(object):
             with open(os.path.join(folder, "params.json"), "r", encoding="utf-8") as fh:
                 self.params_json = json.load(fh)
         except (OSError, ValueError) as exc:
-            raise BridgeError("unreadable params.json in %s: %s" % (folder, exc))
+            raise BridgeError("unreadable params.json in %s: %s" % (folder, exc)) from None
         cdl = self.params_json.get("cdl") if isinstance(self.params_json, dict) else None
         if not isinstance(cdl, dict):
             raise BridgeError("params.json in %s has no cdl" % folder)

@@ -1,7 +1,7 @@
 """Where Resolve keeps scripts and LUTs, and where NCST keeps its config and looks, per OS.
 
-Stdlib only, Python >= 3.8. Folder tables follow Blackmagic's scripting README (see
-shared/reference/resolve_api.md, sections 2 and "LUT paths"). Functions take ``system`` and
+Stdlib only, Python >= 3.8. Folder tables follow Blackmagic's scripting README
+(Developer/Scripting/README.txt in a Resolve install) and its LUT folders. Functions take ``system`` and
 ``environ`` so each OS's answer can be checked on any machine.
 """
 

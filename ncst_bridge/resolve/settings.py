@@ -1,6 +1,6 @@
 """The bridge's settings: defaults, then the JSON config file, then environment variables.
 
-Stdlib only, Python >= 3.8. The environment variables are a contract (DESIGN.md): NCST_REFERENCE
+Stdlib only, Python >= 3.8. The environment variables are a contract (docs/resolve.md): NCST_REFERENCE
 (reference still: a path, ``gallery`` for the newest still of the current album or
 ``gallery:<label>``), NCST_SCOPE (``clip`` default, ``timeline`` or ``track:N``), NCST_LUT_DIR
 (overrides the master LUT folder). The rest tune ``ncst match`` and the colour handling:
@@ -85,7 +85,7 @@ def validate(settings):
         try:
             iv = int(str(v).strip())
         except ValueError:
-            raise BridgeError("%s must be a whole number, got %r" % (key, v))
+            raise BridgeError("%s must be a whole number, got %r" % (key, v)) from None
         if iv < low:
             raise BridgeError("%s must be at least %d, got %d" % (key, low, iv))
         settings[key] = iv
@@ -119,7 +119,7 @@ def load(environ=None):
             with open(path, "r", encoding="utf-8") as fh:
                 data = json.load(fh)
         except (OSError, ValueError) as exc:
-            raise BridgeError("%s: unreadable config (%s)" % (path, exc))
+            raise BridgeError("%s: unreadable config (%s)" % (path, exc)) from None
         if not isinstance(data, dict):
             raise BridgeError("%s: config must be a JSON object" % path)
         unknown = sorted(set(data) - set(DEFAULTS))

@@ -57,7 +57,7 @@ def parse_rate(value, drop_flag=None):
     try:
         fps = float(text)
     except ValueError:
-        raise ValueError("unreadable frame rate %r" % (value,))
+        raise ValueError("unreadable frame rate %r" % (value,)) from None
     if not drop and drop_flag is not None and str(drop_flag).strip() in ("1", "True", "true"):
         drop = int(round(fps)) % 30 == 0 and abs(fps - round(fps)) > 1e-6
     return Rate(fps, drop)

@@ -1,7 +1,7 @@
 """The open project and timeline: frame rate, playhead, page, and which clips a run targets.
 
-Stdlib only, Python >= 3.8. Every Resolve answer is checked for None/False (pitfall 1 and 2 in
-shared/reference/resolve_api.md); the playhead and page are restored after any move.
+Stdlib only, Python >= 3.8. Every Resolve answer is checked for None/False (the scripting API
+answers failures that way instead of raising); the playhead and page are restored after any move.
 """
 
 from . import timecode
@@ -111,7 +111,7 @@ def playhead_frame(session):
     try:
         return timecode.tc_to_frame(tc, session.rate)
     except ValueError as exc:
-        raise BridgeError("cannot read the playhead timecode: %s" % exc)
+        raise BridgeError("cannot read the playhead timecode: %s" % exc) from None
 
 
 def item_range(item):

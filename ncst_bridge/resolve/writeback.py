@@ -278,4 +278,4 @@ def apply(session, info, target, bundle, reference, lut_root, now, extra=None, n
             msg += "; UNDO INCOMPLETE: " + "; ".join(problems)
         else:
             msg += " (the clip is as it was)"
-        raise BridgeError(msg)
+        raise BridgeError(msg) from exc

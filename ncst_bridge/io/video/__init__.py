@@ -7,7 +7,7 @@ encode in overlapped stages). This module re-exports what callers outside ``io``
 Everything streams: one decoded frame (plus the codecs' own small queues) is in memory at a time,
 whatever the clip's length.
 
-Colour decisions (also in the README, "Rendering video"):
+Colour decisions (also in docs/video.md):
 
 * YUV -> RGB uses the matrix the stream is tagged with (BT.709, BT.601 as ``smpte170m``/``bt470bg``,
   SMPTE 240M, BT.2020 NCL, FCC). **Untagged** streams: BT.709 when the picture is HD or larger

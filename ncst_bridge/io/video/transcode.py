@@ -3,11 +3,13 @@
 
 from __future__ import annotations
 
+import functools
 import queue
 import threading
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 import av
 import av.error
@@ -104,7 +106,7 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
                 to_yuv.update(src_colorspace=SWS_BY_NAME[plan.matrix], dst_colorspace=SWS_BY_NAME[plan.matrix],
                               src_color_range="JPEG", dst_color_range="MPEG")
             in_fmt = rgb_format(plan.work_depth)
-            state = {"last_pts": None, "deltas": set(), "audio_packets": 0, "frames": 0}
+            state: dict[str, Any] = {"last_pts": None, "deltas": set(), "audio_packets": 0, "frames": 0}
 
             def encode(rgb: np.ndarray, pts: int) -> None:
                 frame = av.VideoFrame.from_ndarray(rgb, format=in_fmt).reformat(**to_yuv)
@@ -155,13 +157,13 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
                         if packet.dts is None and packet.size == 0:
                             continue
                         how, ast, _ = audio_out[packet.stream.index]
-                        run(lambda packet=packet, how=how, ast=ast: mux_audio(packet, how, ast))
+                        run(functools.partial(mux_audio, packet, how, ast))
                         continue
                     for frame in dec.decode_packet(packet):
                         i, _t, pts, frame = dec.stamp(frame)
                         pts = next_pts(pts, i)
                         rgb = conv(frame)
-                        run(lambda rgb=rgb, pts=pts: encode(process(rgb), pts))
+                        run(functools.partial(lambda r, t: encode(process(r), t), rgb, pts))
                 dec.check_complete()
                 if worker is not None:
                     worker.finish()
