@@ -109,7 +109,7 @@ def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[di
     clips = [p for p in args.inputs if is_sequence_spec(p) or not is_image_path(p)]
     if (args.start_frame is not None or args.end_frame is not None) and len(clips) != 1:
         raise NcstError("--start-frame/--end-frame need exactly one video or image-sequence input")
-    clipped: list[bool] = []
+    clipped: list[float] = []
     for path in args.inputs:
         p = Path(path)
         if is_sequence_spec(path):

@@ -76,7 +76,9 @@ def write_format(fmt: str, folder: Path, size: int, table_for_size, notes: list[
     written as comments / metadata (e.g. that sharpness is not included).
     """
     notes = list(notes or [])
-    path = folder / file_name(fmt) if fmt in FORMATS else None
+    if fmt not in FORMATS:
+        raise ValueError(f"unknown format {fmt!r}; known: {', '.join(FORMATS)}")
+    path = folder / file_name(fmt)
     if fmt == "clf":
         text = _clf_text(folder, notes)
     elif fmt in BAKERS:

@@ -39,7 +39,8 @@ def is_sequence_spec(path: str | Path) -> bool:
 
 def format_gaps(numbers: list[int]) -> str:
     """``[3, 4, 5, 9]`` -> ``"3-5, 9"``."""
-    out, run = [], []
+    out: list[str] = []
+    run: list[int] = []
     for n in sorted(numbers):
         if run and n == run[-1] + 1:
             run.append(n)
@@ -127,7 +128,7 @@ class ImageSequence:
         for key in ("FramesPerSecond", "dpx:FrameRate"):
             v = meta.get(key)
             try:
-                value = float(v[0]) / float(v[1]) if isinstance(v, (list, tuple)) else float(v)
+                value = float(v[0]) / float(v[1]) if isinstance(v, (list, tuple)) else float(v)  # type: ignore[arg-type]
             except (TypeError, ValueError, ZeroDivisionError, IndexError):
                 continue
             if 0 < value < 1000:

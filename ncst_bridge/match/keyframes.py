@@ -260,7 +260,7 @@ def select_keyframes(path, k: int = DEFAULT_K, *, seed: int = 0,
         raise NcstError(f"keyframe size must be at least 8 pixels, got {max_side}")
     if isinstance(path, ImageSequence) or is_sequence_spec(path):
         seq = path if isinstance(path, ImageSequence) else find_sequence(path)
-        source = _SequenceSource(seq, max_side, analysis)
+        source: _SequenceSource | _VideoSource = _SequenceSource(seq, max_side, analysis)
         start = start_frame
         label = seq.pattern
     else:
