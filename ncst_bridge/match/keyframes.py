@@ -201,9 +201,9 @@ class _VideoSource:
             raise NcstError(f"{path}: end frame {end} is past the clip's last frame ({info.frame_count - 1})")
         self.fps, self.size = float(info.fps), (info.width, info.height)
 
-    def frames(self, start: int, end: int | None, check_complete: bool = True):
+    def frames(self, start: int | None, end: int | None, check_complete: bool = True):
         """(index, time, thumbnail, uint8 thumbnail for the histogram) per frame."""
-        for f in iter_frames(self.path, bit_depth=8, max_side=self.max_side, start_frame=start,
+        for f in iter_frames(self.path, bit_depth=8, max_side=self.max_side, start_frame=start or 0,
                              end_frame=end, check_complete=check_complete):
             yield f.index, f.time, f.rgb, f.rgb
 
