@@ -38,7 +38,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "ffv1 8-16)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     add_colour_options(p, output=True)
-    from ncst_bridge.render.video import add_video_arguments
+    from ncst_bridge.render.options import add_video_arguments
 
     add_video_arguments(p)
     p.set_defaults(func=cmd_apply)
@@ -106,7 +106,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         video_only.append("--engine")
     if video_only:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
-    from ncst_bridge.grade.grade import apply_grade_numpy
+    from ncst_bridge.grade.numpy_grade import apply_grade_numpy
 
     img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))
     out = colour.working_to_output(apply_grade_numpy(img, params))

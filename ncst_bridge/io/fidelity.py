@@ -15,7 +15,7 @@ import colour
 import numpy as np
 import PyOpenColorIO as OCIO
 
-from ncst_bridge.grade.grade import ParamsLike, colour_grade_numpy
+from ncst_bridge.grade.numpy_grade import ParamsLike, colour_grade_numpy
 from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group
 
 # The bar from the grading-core issue (ΔE2000 of an export against the direct render).

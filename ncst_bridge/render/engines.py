@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import ParamsLike
+from ncst_bridge.grade.numpy_grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE, bake_look
 from ncst_bridge.grade.params import GradeParams
 

@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import ParamsLike
+from ncst_bridge.grade.numpy_grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.io.atomic import atomic_file, check_new_output
 from ncst_bridge.io.video import EncodeOptions, VideoInfo, plan_for, transcode
 from ncst_bridge.render.engines import make_engine
+from ncst_bridge.render.options import add_video_arguments  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -117,26 +118,6 @@ def _progress_bar(info: VideoInfo, src: Path, enabled: bool):
 
 
 # --- CLI glue ---------------------------------------------------------------------------------
-
-def add_video_arguments(p: argparse.ArgumentParser) -> None:
-    """The video options of ``ncst apply`` (also usable by ``ncst match --render``)."""
-    from ncst_bridge.io.video import CODECS, PRORES_PROFILES
-    from ncst_bridge.render.engines import ENGINES
-
-    g = p.add_argument_group("video")
-    g.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="LUT engine: ocio (CPU), torch (CUDA when present, else CPU); auto picks torch "
-                        "on CUDA, else ocio")
-    g.add_argument("--codec", choices=tuple(CODECS), default=None,
-                   help="video codec: h264 (default, libx264), hevc (libx265), prores (prores_ks, "
-                        ".mov/.mkv), ffv1 (lossless RGB, .mkv)")
-    g.add_argument("--crf", type=float, default=None,
-                   help="h264/hevc quality: constant rate factor (default 18; lower is better)")
-    g.add_argument("--preset", default=None, help="h264/hevc encoder preset (default medium)")
-    g.add_argument("--prores-profile", choices=tuple(PRORES_PROFILES), default=None,
-                   help="ProRes profile (default hq)")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
-
 
 def apply_video(params: ParamsLike, args: argparse.Namespace, colour=None) -> int:
     """``ncst apply LOOK VIDEO -o OUT``: the CLI entry (``cmd_apply`` calls it for non-images)."""
