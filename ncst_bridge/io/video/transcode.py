@@ -44,10 +44,14 @@ def _nearest_rate(rates, rate: int) -> int:
 
 def transcode(input_path: str | Path, output_path: str | Path, process: Callable[[np.ndarray], np.ndarray],
               opts: EncodeOptions | None = None, *, plan: EncodePlan | None = None,
-              on_frame: Callable[[int], None] | None = None, pipeline: bool = True) -> TranscodeResult:
+              on_frame: Callable[[int], None] | None = None, pipeline: bool = True,
+              frame_process: Callable[[av.VideoFrame], av.VideoFrame] | None = None) -> TranscodeResult:
     """Decode ``input_path``, run ``process`` on each RGB frame, encode to ``output_path`` (a temp path).
 
     ``process`` gets and returns (H, W, 3) uint8 arrays when ``plan.work_depth`` is 8, uint16 when 16.
+    ``frame_process``, when given, replaces it: it gets each decoded av.VideoFrame and returns the
+    frame to encode, already in ``plan.pix_fmt`` (no RGB conversion either way; the caller checks
+    that the formats agree).
     Audio is remuxed (or re-encoded, per the plan). With ``pipeline`` the grade runs in a worker
     thread so decoding and encoding (which release the GIL) overlap it.
     """
@@ -106,8 +110,11 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
             in_fmt = rgb_format(plan.work_depth)
             state = {"last_pts": None, "deltas": set(), "audio_packets": 0, "frames": 0}
 
-            def encode(rgb: np.ndarray, pts: int) -> None:
-                frame = av.VideoFrame.from_ndarray(rgb, format=in_fmt).reformat(**to_yuv)
+            def encode(rgb: np.ndarray | av.VideoFrame, pts: int) -> None:
+                if isinstance(rgb, av.VideoFrame):
+                    frame = rgb
+                else:
+                    frame = av.VideoFrame.from_ndarray(rgb, format=in_fmt).reformat(**to_yuv)
                 frame.pts = pts
                 frame.time_base = info.time_base
                 for packet in vs.encode(frame):
@@ -160,6 +167,9 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
                     for frame in dec.decode_packet(packet):
                         i, _t, pts, frame = dec.stamp(frame)
                         pts = next_pts(pts, i)
+                        if frame_process is not None:
+                            run(lambda frame=frame, pts=pts: encode(frame_process(frame), pts))
+                            continue
                         rgb = conv(frame)
                         run(lambda rgb=rgb, pts=pts: encode(process(rgb), pts))
                 dec.check_complete()
