@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time as _time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -55,7 +56,6 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
     Audio is remuxed (or re-encoded, per the plan). With ``pipeline`` the grade runs in a worker
     thread so decoding and encoding (which release the GIL) overlap it.
     """
-    import time as _time
 
     opts = opts or EncodeOptions()
     t0 = _time.perf_counter()
@@ -242,6 +242,10 @@ class _Pipeline:
         self._raise()
 
     def abort(self) -> None:
+        """Drop the queued jobs and wait for the worker to finish the one it is in. A Ctrl-C while
+        waiting does not cut the wait short: leaving while the worker is inside the encoder (native
+        code) let the interpreter exit under it (SIGABRT, "terminate called without an active
+        exception") instead of exiting 130."""
         self.error = self.error or RuntimeError("aborted")
         try:
             while True:
@@ -249,4 +253,9 @@ class _Pipeline:
         except queue.Empty:
             pass
         self.q.put(None)
-        self.thread.join(timeout=30)
+        deadline = _time.monotonic() + 60.0
+        while self.thread.is_alive() and _time.monotonic() < deadline:
+            try:
+                self.thread.join(timeout=0.5)
+            except KeyboardInterrupt:
+                continue
