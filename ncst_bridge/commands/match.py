@@ -84,12 +84,17 @@ class _StopFlag:
 
 
 def _versions() -> dict[str, str]:
-    import colour
+    from importlib import metadata
+
     import PyOpenColorIO as OCIO
     import torch
 
+    try:  # from the package metadata: importing colour-science for its version costs about a second
+        colour_version = metadata.version("colour-science")
+    except metadata.PackageNotFoundError:
+        colour_version = "not installed"
     return {"ncst_bridge": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "colour_science": colour.__version__, "opencolorio": OCIO.__version__}
+            "numpy": np.__version__, "colour_science": colour_version, "opencolorio": OCIO.__version__}
 
 
 def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[dict[str, Any]], Path | None]:
