@@ -29,7 +29,7 @@ def _clip(folder: Path) -> Path:
 def test_sigint_mid_render_exits_130_cleanly(tmp_path, sharpness):
     src = _clip(tmp_path)
     look = tmp_path / "params.json"
-    look.write_text('{"format": "ncst-look/1", "params": {"hue": 20, "sharpness": %s}}' % sharpness)
+    look.write_text(f'{{"format": "ncst-look/1", "params": {{"hue": 20, "sharpness": {sharpness}}}}}')
     out_dir = tmp_path / "out"
     out_dir.mkdir()
     env = dict(os.environ, PYTHONFAULTHANDLER="")
@@ -45,7 +45,7 @@ def test_sigint_mid_render_exits_130_cleanly(tmp_path, sharpness):
         time.sleep(1.0)
         assert proc.poll() is None, "the render finished before the interrupt; make the clip longer"
         proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
+        _out, err = proc.communicate(timeout=60)
     finally:
         if proc.poll() is None:
             proc.kill()
