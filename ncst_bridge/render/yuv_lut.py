@@ -27,7 +27,7 @@ from ncst_bridge.grade.numpy_grade import ParamsLike, colour_grade_numpy
 if TYPE_CHECKING:
     import av
 
-YUV_LUT_SIZE = 65  # 33^3 missed the exact render by up to 1.4 codes mean on saturated colours
+YUV_LUT_SIZE = 65  # on a real 1080p frame, p99 error 0.8 (Y) / 1.8 (C) codes; 33^3: 1.5 / 2.9
 # (Kr, Kb) of the Y'CbCr matrices the stream may use (ITU-T H.273)
 KR_KB = {"bt709": (0.2126, 0.0722), "bt601": (0.299, 0.114), "smpte170m": (0.299, 0.114),
          "bt470bg": (0.299, 0.114), "smpte240m": (0.212, 0.087), "bt2020nc": (0.2627, 0.0593),
