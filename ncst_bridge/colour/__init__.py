@@ -3,15 +3,21 @@
 The working space (where the grade's parameters mean what they say) is display-referred code values:
 Rec.709 primaries, D65, sRGB encoding, [0, 1]. See convert.py for how other spaces reach it,
 camera_luts.py for the from-camera exports, add_look.py for adding a look to an existing config.
-``write_camera_luts`` is imported on first use (it pulls in colour-science, slow to import).
 """
 
-from ncst_bridge.colour.config import (
-    CAMERA_LUT_SIZE, DEFAULT_CONFIG, LoadedConfig, check_space, colour_space_names, find_working_space,
-    load_config, working_space_in,
-)
-from ncst_bridge.colour.convert import from_working, to_working
-from ncst_bridge.colour.options import ColourSettings, add_colour_options, colour_settings
+import importlib
+
+from ncst_bridge.colour.defaults import CAMERA_LUT_SIZE, DEFAULT_CONFIG
+
+# Everything else is imported on first use (numpy, OCIO; camera_luts pulls in colour-science), so
+# importing a light sub-module such as ``colour.options`` for a parser stays fast.
+_LAZY = {
+    "LoadedConfig": "config", "check_space": "config", "colour_space_names": "config",
+    "find_working_space": "config", "load_config": "config", "working_space_in": "config",
+    "from_working": "convert", "to_working": "convert",
+    "ColourSettings": "options", "add_colour_options": "options", "colour_settings": "options",
+    "write_camera_luts": "camera_luts",
+}
 
 __all__ = [
     "CAMERA_LUT_SIZE", "DEFAULT_CONFIG", "ColourSettings", "LoadedConfig", "add_colour_options",
@@ -21,8 +27,6 @@ __all__ = [
 
 
 def __getattr__(name):
-    if name == "write_camera_luts":
-        from ncst_bridge.colour.camera_luts import write_camera_luts
-
-        return write_camera_luts
+    if name in _LAZY:
+        return getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

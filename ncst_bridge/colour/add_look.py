@@ -41,7 +41,7 @@ from ncst_bridge.colour.camera_luts import slug
 from ncst_bridge.colour.config import LoadedConfig, load_config, same_as_working_encoding, working_space_in
 from ncst_bridge.colour.convert import apply_cpu
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import colour_grade_numpy
+from ncst_bridge.grade.numpy_grade import colour_grade_numpy
 from ncst_bridge.io.atomic import atomic_file, check_new_output
 from ncst_bridge.io.bundle import LOOK_NAME, load_look
 from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group

@@ -49,7 +49,7 @@ from ncst_bridge.colour.config import CAMERA_LUT_SIZE, LoadedConfig, check_space
 from ncst_bridge.colour.convert import apply_cpu, to_working
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.cdl import cdl_from_params
-from ncst_bridge.grade.grade import ParamsLike, colour_grade_numpy
+from ncst_bridge.grade.numpy_grade import ParamsLike, colour_grade_numpy
 from ncst_bridge.grade.lut import bake_residual
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.atomic import atomic_file

@@ -24,10 +24,8 @@ from pathlib import Path
 import numpy as np
 import PyOpenColorIO as OCIO
 
+from ncst_bridge.colour.defaults import CAMERA_LUT_SIZE, DEFAULT_CONFIG  # noqa: F401  (re-exported)
 from ncst_bridge.errors import NcstError
-
-DEFAULT_CONFIG = "ocio://studio-config-latest"
-CAMERA_LUT_SIZE = 65  # from-camera cubes: 33^3 cannot hold a camera-to-Rec.709 transform within the bar
 
 # Names (or aliases) of the working space, in the order they are tried.
 WORKING_SPACE_CANDIDATES = (

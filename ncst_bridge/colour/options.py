@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import argparse
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
+from ncst_bridge.colour.defaults import CAMERA_LUT_SIZE, DEFAULT_CONFIG
 
-from ncst_bridge.colour.config import (
-    CAMERA_LUT_SIZE, DEFAULT_CONFIG, LoadedConfig, check_space, load_config, working_space_in,
-)
-from ncst_bridge.colour.convert import from_working, to_working
+if TYPE_CHECKING:  # numpy and OCIO are imported when colour settings are used, not by the parsers
+    import numpy as np
+
+    from ncst_bridge.colour.config import LoadedConfig
 
 _SPACE_HELP = ("OCIO colour space of the {what} (a name, alias or role of --ocio-config, e.g. "
                "'ARRI LogC3 (EI800)', 'S-Log3 S-Gamut3.Cine', 'V-Log V-Gamut', 'DaVinci Intermediate "
@@ -55,18 +56,26 @@ class ColourSettings:
 
     @property
     def working_space(self) -> str | None:
+        from ncst_bridge.colour.config import working_space_in
+
         return working_space_in(self.config) if self.config is not None else None
 
     def input_to_working(self, rgb: np.ndarray) -> np.ndarray:
         """Clip/keyframe pixels (..., 3) into the working space (float64 in [0, 1])."""
+        from ncst_bridge.colour.convert import to_working
+
         return to_working(rgb, self.input_space, self.config)
 
     def reference_to_working(self, rgb: np.ndarray) -> np.ndarray:
         """Reference-still pixels (..., 3) into the working space (float64 in [0, 1])."""
+        from ncst_bridge.colour.convert import to_working
+
         return to_working(rgb, self.reference_space, self.config)
 
     def working_to_output(self, rgb: np.ndarray) -> np.ndarray:
         """Graded working-space pixels into --output-space (unchanged when it is not given)."""
+        from ncst_bridge.colour.convert import from_working
+
         return from_working(rgb, self.output_space, self.config)
 
     def as_json(self) -> dict:
@@ -81,6 +90,8 @@ def colour_settings(args: argparse.Namespace) -> ColourSettings:
     config_spec = getattr(args, "ocio_config", None)
     if not any(names.values()) and not config_spec:
         return ColourSettings(None)
+    from ncst_bridge.colour.config import check_space, load_config, working_space_in
+
     loaded = load_config(config_spec)
     working = working_space_in(loaded)
     what = {"input_space": "input colour space", "reference_space": "reference colour space",

@@ -4,6 +4,7 @@ and ``ncst fidelity``."""
 from __future__ import annotations
 
 import argparse
+import os
 import time
 from pathlib import Path
 
@@ -18,7 +19,9 @@ from ncst_bridge.io.lut_formats import FLAME_SIZE, FORMATS
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bake", help="write look.cube, look.cc, residual.cube and an OCIO config from params.json")
-    p.add_argument("params", metavar="PARAMS_JSON")
+    p.add_argument("params", metavar="PARAMS_JSON", nargs="+",
+                   help="one params.json (OUTDIR is the bundle), or several (OUTDIR holds one bundle each, "
+                        "named after the file, or its folder for params.json)")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     p.add_argument("--size", "--lut-size", type=int, default=DEFAULT_SIZE, dest="size",
                    help=f"3D LUT lattice size (default {DEFAULT_SIZE})")
@@ -30,8 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("apply", help="render a look onto an image or video (direct f_P, sharpness included)")
     p.add_argument("look", metavar="LOOK", help="look bundle folder or its params.json")
-    p.add_argument("input", metavar="INPUT")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT")
+    p.add_argument("input", metavar="INPUT", nargs="+",
+                   help="an image, video or image sequence (shot.%%04d.exr, shot.####.dpx, a folder); several "
+                        "images or videos (or a quoted glob such as 'shots/*.png') render into the folder "
+                        "OUTPUT, keeping their names, in one process")
+    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
+                   help="output file or sequence; a folder (created if needed) for several inputs or when it "
+                        "ends in /")
     p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16, 32), default=None,
                    help="output bit depth: images 8 (default) or 16 (.png/.tif), .dpx 8/10/12/16 (default "
                         "10), .exr 16 (half, default)/32 (float), .tif 32 (float); image sequences: "
@@ -39,7 +47,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                         "allows (h264 8/10, hevc 8/10/12, prores 10, ffv1 8-16)")
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     add_colour_options(p, output=True)
-    from ncst_bridge.render.video import add_video_arguments
+    from ncst_bridge.render.options import add_video_arguments
 
     add_video_arguments(p)
     p.set_defaults(func=cmd_apply)
@@ -54,6 +62,37 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bake(args: argparse.Namespace) -> int:
+    if len(args.params) > 1:
+        return _bake_many(args)
+    args.params = args.params[0]
+    return _bake_one(args)
+
+
+def _bake_many(args: argparse.Namespace) -> int:
+    """Several params.json into OUTDIR/<name>/, one bundle each, every name checked before any work."""
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise NcstError(f"{out}: exists and is not a folder (several params.json need an output folder)")
+    names: dict[str, str] = {}
+    for src in args.params:
+        path = Path(src)
+        name = path.parent.name if path.stem == "params" and path.parent.name else path.stem
+        if name in names:
+            raise NcstError(f"{src} and {names[name]} would both write {out / name}; rename one")
+        names[name] = src
+        if (out / name).exists() and not args.force:
+            raise NcstError(f"{out / name}: exists (use --force to replace it)")
+    colour_settings(args)  # names checked before anything is written
+    for src in args.params:
+        GradeParams.load(src)  # every file checked before the first bundle is written
+    os.makedirs(out, exist_ok=True)
+    for name, src in names.items():
+        one = argparse.Namespace(**{**vars(args), "params": src, "output": str(out / name)})
+        _bake_one(one)
+    return 0
+
+
+def _bake_one(args: argparse.Namespace) -> int:
     params = GradeParams.load(args.params)
     colour = colour_settings(args)  # names checked before anything is written
     t0 = time.perf_counter()
@@ -93,11 +132,73 @@ def _note_spatial(exports: dict) -> None:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
+    inputs = _expand_inputs(args.input)
+    if len(inputs) == 1 and not args.output.endswith(("/", os.sep)):
+        args.input = inputs[0]
+        return _apply_one(load_look(args.look), colour_settings(args), args)
+    return _apply_many(inputs, args)
+
+
+def _expand_inputs(patterns: list[str]) -> list[str]:
+    """Inputs as given, with quoted globs (``'shots/*.png'``) expanded here; a glob matching nothing is
+    an error."""
+    import glob
+
+    out: list[str] = []
+    for pattern in patterns:
+        if not Path(pattern).exists() and glob.has_magic(pattern):
+            found = sorted(glob.glob(pattern))
+            if not found:
+                raise NcstError(f"{pattern}: no file matches")
+            out += found
+        else:
+            out.append(pattern)
+    return out
+
+
+def _apply_many(inputs: list[str], args: argparse.Namespace) -> int:
+    """Several inputs into the folder OUTPUT (same names), one process, with a progress bar."""
+    out = Path(args.output)
+    if out.exists() and not out.is_dir():
+        raise NcstError(f"{out}: exists and is not a folder (several inputs need an output folder)")
+    params = load_look(args.look)
+    colour = colour_settings(args)
+    targets: dict[Path, str] = {}
+    for src in inputs:
+        dst = out / Path(src).name
+        if dst in targets:
+            raise NcstError(f"{src} and {targets[dst]} would both write {dst}; rename one")
+        if not Path(src).exists():
+            raise NcstError(f"{src}: no such file")
+        if dst.exists() and Path(src).resolve() == dst.resolve():
+            raise NcstError(f"{dst}: output is the input; choose another folder")
+        if dst.exists() and not args.force:
+            raise NcstError(f"{dst}: exists (use --force to replace it)")
+        targets[dst] = src
+    out.mkdir(parents=True, exist_ok=True)
+    bar = None
+    if not getattr(args, "no_progress", False):
+        from tqdm import tqdm
+
+        bar = tqdm(total=len(targets), unit="file", desc="ncst apply", disable=None, dynamic_ncols=True)
+    try:
+        for dst, src in targets.items():
+            one = argparse.Namespace(**{**vars(args), "input": src, "output": str(dst),
+                                        "no_progress": True, "quiet": True})
+            _apply_one(params, colour, one)
+            if bar is not None:
+                bar.update(1)
+    finally:
+        if bar is not None:
+            bar.close()
+    print(f"wrote {len(targets)} file(s) to {out}")
+    return 0
+
+
+def _apply_one(params: GradeParams, colour, args: argparse.Namespace) -> int:
     from ncst_bridge.io.images import is_image_path, read_image, write_image
     from ncst_bridge.io.sequence import is_sequence_spec
 
-    params = load_look(args.look)
-    colour = colour_settings(args)
     src, dst = Path(args.input), Path(args.output)
     if is_sequence_spec(src):
         return _apply_sequence(params, args, colour)
@@ -113,13 +214,14 @@ def cmd_apply(args: argparse.Namespace) -> int:
         video_only.append("--engine")
     if video_only:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
-    from ncst_bridge.grade.grade import apply_grade_numpy
+    from ncst_bridge.grade.numpy_grade import apply_grade_numpy
 
     _print_hints(src, colour.input_space)
     img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))
     out = colour.working_to_output(apply_grade_numpy(img, params))
     write_image(dst, out, bit_depth=args.bit_depth, force=args.force)
-    print(f"wrote {dst}")
+    if not getattr(args, "quiet", False):
+        print(f"wrote {dst}")
     return 0
 
 
@@ -210,10 +312,12 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     pixels = fidelity.image_pixels(args.images) if args.images else None
     colours = fidelity.sample_colours(args.samples, pixels=pixels)
     report = fidelity.check_bundle(folder, params, colours)
-    from ncst_bridge.colour.camera_luts import check_camera_exports  # bundles made with --input-space
+    from ncst_bridge.colour.camera_luts import (
+        check_camera_exports,  # bundles made with --input-space
+    )
 
     report.update(check_camera_exports(folder, params, samples=args.samples, pixels=pixels))
-    obj = {"metric": "CIEDE2000 vs direct render, sRGB D65", "samples": int(len(colours)),
+    obj = {"metric": "CIEDE2000 vs direct render, sRGB D65", "samples": len(colours),
            "images": [str(p) for p in args.images], "bar": fidelity.BAR, "paths": report}
     write_json(folder / "fidelity.json", obj)
     width = max(24, *(len(n) for n in report))

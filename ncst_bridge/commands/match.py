@@ -18,18 +18,20 @@ from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.io.lut_formats import FORMATS
 
 REPORT_SAMPLES = 20_000
+# match.pipeline.SOLVERS, written out because that module imports torch (tests/test_cli_startup.py
+# checks they agree): ``ncst match --help`` and argument errors stay instant.
+SOLVER_CHOICES = ("auto", "direct", "neural")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ncst_bridge.colour.options import add_colour_options
-    from ncst_bridge.match.pipeline import SOLVERS
 
     p = sub.add_parser("match", help="match clips or stills to a reference still; write a look bundle")
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="video files, image sequences (shot.%%04d.dpx, shot.####.exr, a folder) and/or images")
     p.add_argument("--reference", "-r", required=True, metavar="STILL")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
-    p.add_argument("--solver", choices=SOLVERS, default="auto",
+    p.add_argument("--solver", choices=SOLVER_CHOICES, default="auto",
                    help="direct (fit the parameters), neural (fine-tune the NCST network), auto (default: direct)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
                    help="where the neural solver runs (auto: CUDA, then MPS, then CPU)")
@@ -85,12 +87,17 @@ class _StopFlag:
 
 
 def _versions() -> dict[str, str]:
-    import colour
+    from importlib import metadata
+
     import PyOpenColorIO as OCIO
     import torch
 
+    try:  # from the package metadata: importing colour-science for its version costs about a second
+        colour_version = metadata.version("colour-science")
+    except metadata.PackageNotFoundError:
+        colour_version = "not installed"
     return {"ncst_bridge": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "colour_science": colour.__version__, "opencolorio": OCIO.__version__}
+            "numpy": np.__version__, "colour_science": colour_version, "opencolorio": OCIO.__version__}
 
 
 def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[dict[str, Any]], Any]:
@@ -177,7 +184,7 @@ def _small(img: np.ndarray) -> np.ndarray:
 def cmd_match(args: argparse.Namespace) -> int:
     from ncst_bridge.io import fidelity
     from ncst_bridge.colour.options import colour_settings
-    from ncst_bridge.grade.grade import colour_grade_numpy
+    from ncst_bridge.grade.numpy_grade import colour_grade_numpy
     from ncst_bridge.io.atomic import atomic_dir, check_new_output
     from ncst_bridge.io.bundle import check_formats, check_size, write_json, write_look_files
     from ncst_bridge.io.images import encoding_hints, read_pixels

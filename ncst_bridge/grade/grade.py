@@ -16,47 +16,36 @@ Images are display-referred code values (sRGB/Rec.709 encoded), nominally [0, 1]
 
 Parameters may be floats or tensors of shape () or (B,), one value per batch item, so gradients flow
 to them (the NCST network's head produces them).
+
+The NumPy twin in numpy_grade.py (used by bake, apply and exports, which need no torch) is tied to
+this function by tests/test_grade_numpy.py; its functions are re-exported here.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Iterator
 from typing import Any
-from collections.abc import Iterator, Mapping
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
 from ncst_bridge.grade.cdl import LUMA, cdl_terms
-from ncst_bridge.grade.params import PARAMS, GradeParams
-
-ParamsLike = GradeParams | Mapping[str, Any]
-
-_KR, _KG, _KB = LUMA
-
-
-def _hue_basis() -> tuple[np.ndarray, np.ndarray]:
-    """A and B of ``M(h) = I + sin(h) A + (cos(h) - 1) B`` for rotation in the Y'CbCr chroma plane."""
-    to_ycc = np.array([
-        [_KR, _KG, _KB],
-        [-_KR / (2 * (1 - _KB)), -_KG / (2 * (1 - _KB)), (1 - _KB) / (2 * (1 - _KB))],
-        [(1 - _KR) / (2 * (1 - _KR)), -_KG / (2 * (1 - _KR)), -_KB / (2 * (1 - _KR))],
-    ])
-    from_ycc = np.linalg.inv(to_ycc)
-    j = np.array([[0, 0, 0], [0, 0, -1], [0, 1, 0]], dtype=float)  # d/dh of the rotation at 0
-    p = np.diag([0.0, 1.0, 1.0])
-    return from_ycc @ j @ to_ycc, from_ycc @ p @ to_ycc
-
-
-HUE_A, HUE_B = _hue_basis()
-
-
-def hue_matrix(hue_degrees: float) -> np.ndarray:
-    """The 3x3 RGB matrix of the hue rotation (numpy, float64); used by exports and the OFX check."""
-    h = math.radians(hue_degrees)
-    return np.eye(3) + math.sin(h) * HUE_A + (math.cos(h) - 1.0) * HUE_B
+from ncst_bridge.grade.numpy_grade import (  # noqa: F401  (the NumPy path, re-exported)
+    HUE_A,
+    HUE_B,
+    SHARPEN_KERNEL,
+    ParamsLike,
+    apply_grade_numpy,
+    cdl_part_numpy,
+    colour_grade_numpy,
+    hue_matrix,
+    residual_numpy,
+)
+from ncst_bridge.grade.numpy_grade import (
+    param_values as _values,
+)
 
 
 def _as_param(value: Any, ref: torch.Tensor) -> torch.Tensor:
@@ -67,15 +56,6 @@ def _as_param(value: Any, ref: torch.Tensor) -> torch.Tensor:
     if t.ndim == 1:
         return t.reshape(-1, 1, 1, 1)
     raise ValueError(f"a parameter tensor must have shape () or (B,), got {tuple(t.shape)}")
-
-
-def _values(params: ParamsLike) -> dict[str, Any]:
-    if isinstance(params, GradeParams):
-        return params.as_dict()
-    unknown = set(params) - set(PARAMS)
-    if unknown:
-        raise KeyError(f"unknown parameter(s): {', '.join(sorted(unknown))}")
-    return dict(params)
 
 
 def _safe_pow(y: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
@@ -114,9 +94,6 @@ def residual_part(img: torch.Tensor, params: ParamsLike) -> torch.Tensor:
     return out.clamp(0.0, 1.0)
 
 
-SHARPEN_KERNEL = np.array([[1, 1, 1], [1, 5, 1], [1, 1, 1]], dtype=np.float64) / 13.0
-
-
 def sharpness_part(img: torch.Tensor, sharpness: Any) -> torch.Tensor:
     """torchvision's adjust_sharpness, with the factor a float or a per-batch tensor."""
     if not torch.is_tensor(sharpness) and sharpness == 1.0:
@@ -149,18 +126,6 @@ def apply_grade(img: torch.Tensor, params: ParamsLike, spatial: bool = True) -> 
     return out
 
 
-# --- numpy convenience ------------------------------------------------------------------------
-
-def apply_grade_numpy(img: np.ndarray, params: ParamsLike, spatial: bool = True) -> np.ndarray:
-    """f_P on an (H, W, 3) float image (float64 math); returns float64 in [0, 1]."""
-    if img.ndim != 3 or img.shape[2] != 3:
-        raise ValueError(f"expected an (H, W, 3) image, got {img.shape}")
-    t = torch.from_numpy(np.ascontiguousarray(img, dtype=np.float64)).permute(2, 0, 1)[None]
-    with torch.no_grad():
-        out = apply_grade(t, params, spatial=spatial)
-    return out[0].permute(1, 2, 0).numpy()
-
-
 @contextlib.contextmanager
 def torch_threads(n: int) -> Iterator[None]:
     """Run a block with ``n`` intra-op threads. For small element-wise work one thread wins: on a
@@ -171,27 +136,3 @@ def torch_threads(n: int) -> Iterator[None]:
         yield
     finally:
         torch.set_num_threads(old)
-
-
-def _on_colours(fn, rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
-    rgb = np.asarray(rgb, dtype=np.float64)
-    flat = torch.from_numpy(np.ascontiguousarray(rgb.reshape(-1, 3).T)).reshape(1, 3, -1, 1)
-    threads = 1 if flat.shape[2] <= 2_000_000 else torch.get_num_threads()
-    with torch.no_grad(), torch_threads(threads):
-        out = fn(flat, params)
-    return out.reshape(3, -1).T.numpy().reshape(rgb.shape)
-
-
-def colour_grade_numpy(rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
-    """The colour part of f_P (CDL then residual) on any (..., 3) array of colours, float64."""
-    return _on_colours(colour_grade, rgb, params)
-
-
-def cdl_part_numpy(rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
-    """The CDL part alone on (..., 3) colours, float64."""
-    return _on_colours(cdl_part, rgb, params)
-
-
-def residual_numpy(rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
-    """The residual alone on (..., 3) colours, float64: what residual.cube samples."""
-    return _on_colours(residual_part, rgb, params)

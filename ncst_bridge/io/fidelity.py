@@ -11,11 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 from collections.abc import Iterable
 
-import colour
 import numpy as np
 import PyOpenColorIO as OCIO
 
-from ncst_bridge.grade.grade import ParamsLike, colour_grade_numpy
+from ncst_bridge.grade.numpy_grade import ParamsLike, colour_grade_numpy
+from ncst_bridge.io.delta_e import ciede2000, srgb_to_lab
 from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group
 
 # The project's fidelity bar (ΔE2000 of an export against the direct render; docs/fidelity.md).
@@ -44,11 +44,11 @@ def sample_colours(n: int = 100_000, seed: int = 0, pixels: np.ndarray | None = 
 
 
 def to_lab(rgb: np.ndarray) -> np.ndarray:
-    return colour.XYZ_to_Lab(colour.sRGB_to_XYZ(np.clip(rgb, 0.0, 1.0)))
+    return srgb_to_lab(rgb)  # colour-science's XYZ_to_Lab(sRGB_to_XYZ(clip(rgb))), without its import
 
 
 def delta_e(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
-    return colour.delta_E(to_lab(reference), to_lab(test), method="CIE 2000")
+    return ciede2000(to_lab(reference), to_lab(test))
 
 
 def summarise(d: np.ndarray) -> dict[str, float]:

@@ -17,6 +17,7 @@ import torch
 from ncst_bridge.grade.grade import colour_grade, torch_threads
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.objective import losses
+from ncst_bridge.objective.adam import CosineAdam
 from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights, match_loss
 from ncst_bridge.objective.paramvec import ParamVector
 
@@ -88,8 +89,7 @@ def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[s
     def run(z_start: torch.Tensor, steps: int, lr0: float) -> tuple[float, torch.Tensor]:
         nonlocal stopped
         z = z_start.clone().requires_grad_()
-        opt = torch.optim.Adam([z], lr=lr0)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=max(steps, 1), eta_min=lr0 * 0.05)
+        opt = CosineAdam(z, lr=lr0, t_max=max(steps, 1), eta_min=lr0 * 0.05)  # torch.optim's Adam + cosine
         local = (float("inf"), z_start.clone())
         for _ in range(steps):
             opt.zero_grad()
@@ -102,7 +102,6 @@ def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[s
             if lv < best[0]:
                 best[0], best[1] = lv, z.detach().clone()
             opt.step()
-            sched.step()
             if progress:
                 progress(len(history), lv)
             if should_stop and should_stop():

@@ -31,7 +31,7 @@ import cv2
 import numpy as np
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import ParamsLike
+from ncst_bridge.grade.numpy_grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE, bake_look
 from ncst_bridge.grade.params import GradeParams
 
@@ -282,6 +282,17 @@ class TorchEngine(Engine):
             return q.to(torch.int32).cpu().numpy().astype(np.uint16)
 
 
+def _may_have_cuda() -> bool:
+    """False when this machine certainly has no CUDA device (Linux without the NVIDIA driver's device
+    node, not WSL), so the CPU path does not pay torch's import (seconds) just to learn that."""
+    import os
+    import sys
+
+    if sys.platform.startswith("linux"):
+        return os.path.exists("/dev/nvidiactl") or os.path.exists("/dev/dxg")
+    return sys.platform != "darwin"  # macOS has no CUDA; elsewhere ask torch
+
+
 def make_engine(params: ParamsLike, engine: str = "auto", lut_size: int = DEFAULT_SIZE,
                 device: Any = None, colour=None) -> Engine:
     """``auto``: torch on CUDA when a CUDA device is present, else OCIO on the CPU.
@@ -292,12 +303,14 @@ def make_engine(params: ParamsLike, engine: str = "auto", lut_size: int = DEFAUL
     if engine not in ENGINES:
         raise NcstError(f"unknown engine '{engine}' (known: {', '.join(ENGINES)})")
     if engine == "auto":
-        try:
-            import torch
+        cuda = False
+        if _may_have_cuda():
+            try:
+                import torch
 
-            cuda = torch.cuda.is_available()
-        except Exception:  # a broken torch install must not stop the CPU path
-            cuda = False
+                cuda = torch.cuda.is_available()
+            except Exception:  # a broken torch install must not stop the CPU path
+                cuda = False
         engine = "torch" if cuda else "ocio"
         if engine == "torch":
             device = device or "cuda"

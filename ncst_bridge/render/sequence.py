@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import ParamsLike
+from ncst_bridge.grade.numpy_grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.io.images import chromaticities_of, output_bit_depth, write_image_to
 from ncst_bridge.io.sequence import ImageSequence, extension, is_sequence_spec, parse_pattern

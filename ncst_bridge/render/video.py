@@ -18,11 +18,12 @@ from pathlib import Path
 from typing import Any
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.grade.grade import ParamsLike
 from ncst_bridge.grade.lut import DEFAULT_SIZE
+from ncst_bridge.grade.numpy_grade import ParamsLike
 from ncst_bridge.io.atomic import atomic_file, check_new_output
 from ncst_bridge.io.video import EncodeOptions, VideoInfo, plan_for, transcode
 from ncst_bridge.render.engines import make_engine
+from ncst_bridge.render.options import add_video_arguments  # noqa: F401  (re-exported)
 
 
 @dataclass
@@ -58,7 +59,7 @@ def same_file(a: Path, b: Path) -> bool:
 def render_video(params: ParamsLike, input_path: str | Path, output_path: str | Path, *,
                  engine: str = "auto", force: bool = False, progress: bool = True,
                  lut_size: int = DEFAULT_SIZE, device: Any = None, log=print, colour=None,
-                 **encode_opts: Any) -> RenderReport:
+                 yuv: bool = True, **encode_opts: Any) -> RenderReport:
     """Grade ``input_path`` with ``params`` into ``output_path`` (atomically).
 
     ``encode_opts`` are ``EncodeOptions`` fields: codec (h264|hevc|prores|ffv1), crf, preset,
@@ -66,6 +67,9 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
     copy_audio. ``log`` receives one-line notes (decisions such as audio re-encoding or 4:4:4 for
     odd sizes); pass ``log=None`` to silence them. ``colour`` is a ``ColourSettings``
     (``ncst_bridge.colour.options.colour_settings(args)``) for --input-space/--output-space footage.
+    With ``yuv`` (default) the OCIO engine grades 8-bit Y'CbCr footage on the codec's own planes
+    through one Y'CbCr -> Y'CbCr table (``render.yuv_lut``) when the output keeps the input's format;
+    otherwise frames go through RGB.
     """
     src, dst = Path(input_path), Path(output_path)
     if src.exists() and same_file(src, dst):
@@ -83,6 +87,13 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
         if out_space:
             plan.notes.append(f"output is {out_space}: primaries/transfer tagged unspecified")
     eng = make_engine(params, engine, lut_size=lut_size, device=device, colour=colour)
+    frame_process = None
+    if yuv and eng.name == "ocio":
+        from ncst_bridge.render.yuv_lut import YuvLutGrade, yuv_path_refusal
+
+        if yuv_path_refusal(info, plan, eng.sharpness, eng.managed) is None:
+            frame_process = YuvLutGrade(params, info.matrix, info.pix_fmt,
+                                        pixels=info.width * info.height * (info.estimated_frames or 0))
     say = log or (lambda *_a, **_k: None)
     for note in plan.notes:
         say(f"note: {note}")
@@ -90,7 +101,7 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
     t0 = time.perf_counter()
     try:
         with atomic_file(dst, force=force) as tmp:
-            result = transcode(src, tmp, eng.apply_inplace, opts, plan=plan,
+            result = transcode(src, tmp, eng.apply_inplace, opts, plan=plan, frame_process=frame_process,
                                on_frame=(lambda _n: bar.update(1)) if bar is not None else None)
     finally:
         if bar is not None:
@@ -98,7 +109,8 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
     seconds = time.perf_counter() - t0
     if result.vfr_seen and not info.variable_frame_rate:
         say("note: variable frame rate input: every frame kept its own timestamp")
-    return RenderReport(input=str(src), output=str(dst), engine=eng.describe(), frames=result.frames,
+    described = frame_process.describe() if frame_process is not None else eng.describe()
+    return RenderReport(input=str(src), output=str(dst), engine=described, frames=result.frames,
                         seconds=seconds, fps=result.frames / seconds if seconds > 0 else 0.0,
                         codec=plan.encoder, pix_fmt=plan.pix_fmt, bit_depth=plan.bit_depth,
                         audio=[how for _a, how in plan.audio], notes=list(plan.notes))
@@ -117,26 +129,6 @@ def _progress_bar(info: VideoInfo, src: Path, enabled: bool):
 
 
 # --- CLI glue ---------------------------------------------------------------------------------
-
-def add_video_arguments(p: argparse.ArgumentParser) -> None:
-    """The video options of ``ncst apply`` (also usable by ``ncst match --render``)."""
-    from ncst_bridge.io.video import CODECS, PRORES_PROFILES
-    from ncst_bridge.render.engines import ENGINES
-
-    g = p.add_argument_group("video")
-    g.add_argument("--engine", choices=ENGINES, default="auto",
-                   help="LUT engine: ocio (CPU), torch (CUDA when present, else CPU); auto picks torch "
-                        "on CUDA, else ocio")
-    g.add_argument("--codec", choices=tuple(CODECS), default=None,
-                   help="video codec: h264 (default, libx264), hevc (libx265), prores (prores_ks, "
-                        ".mov/.mkv), ffv1 (lossless RGB, .mkv)")
-    g.add_argument("--crf", type=float, default=None,
-                   help="h264/hevc quality: constant rate factor (default 18; lower is better)")
-    g.add_argument("--preset", default=None, help="h264/hevc encoder preset (default medium)")
-    g.add_argument("--prores-profile", choices=tuple(PRORES_PROFILES), default=None,
-                   help="ProRes profile (default hq)")
-    g.add_argument("--no-progress", action="store_true", help="no progress bar")
-
 
 def apply_video(params: ParamsLike, args: argparse.Namespace, colour=None) -> int:
     """``ncst apply LOOK VIDEO -o OUT``: the CLI entry (``cmd_apply`` calls it for non-images)."""

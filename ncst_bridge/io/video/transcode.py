@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import queue
 import threading
+import time as _time
 from dataclasses import dataclass
 from pathlib import Path
 from collections.abc import Callable
@@ -46,14 +47,17 @@ def _nearest_rate(rates, rate: int) -> int:
 
 def transcode(input_path: str | Path, output_path: str | Path, process: Callable[[np.ndarray], np.ndarray],
               opts: EncodeOptions | None = None, *, plan: EncodePlan | None = None,
-              on_frame: Callable[[int], None] | None = None, pipeline: bool = True) -> TranscodeResult:
+              on_frame: Callable[[int], None] | None = None, pipeline: bool = True,
+              frame_process: Callable[[av.VideoFrame], av.VideoFrame] | None = None) -> TranscodeResult:
     """Decode ``input_path``, run ``process`` on each RGB frame, encode to ``output_path`` (a temp path).
 
     ``process`` gets and returns (H, W, 3) uint8 arrays when ``plan.work_depth`` is 8, uint16 when 16.
+    ``frame_process``, when given, replaces it: it gets each decoded av.VideoFrame and returns the
+    frame to encode, already in ``plan.pix_fmt`` (no RGB conversion either way; the caller checks
+    that the formats agree).
     Audio is remuxed (or re-encoded, per the plan). With ``pipeline`` the grade runs in a worker
     thread so decoding and encoding (which release the GIL) overlap it.
     """
-    import time as _time
 
     opts = opts or EncodeOptions()
     t0 = _time.perf_counter()
@@ -108,8 +112,11 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
             in_fmt = rgb_format(plan.work_depth)
             state: dict[str, Any] = {"last_pts": None, "deltas": set(), "audio_packets": 0, "frames": 0}
 
-            def encode(rgb: np.ndarray, pts: int) -> None:
-                frame = av.VideoFrame.from_ndarray(rgb, format=in_fmt).reformat(**to_yuv)
+            def encode(rgb: np.ndarray | av.VideoFrame, pts: int) -> None:
+                if isinstance(rgb, av.VideoFrame):
+                    frame = rgb
+                else:
+                    frame = av.VideoFrame.from_ndarray(rgb, format=in_fmt).reformat(**to_yuv)
                 frame.pts = pts
                 frame.time_base = info.time_base
                 for packet in vs.encode(frame):
@@ -162,6 +169,9 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
                     for frame in dec.decode_packet(packet):
                         i, _t, pts, frame = dec.stamp(frame)
                         pts = next_pts(pts, i)
+                        if frame_process is not None:
+                            run(lambda frame=frame, pts=pts: encode(frame_process(frame), pts))
+                            continue
                         rgb = conv(frame)
                         run(functools.partial(lambda r, t: encode(process(r), t), rgb, pts))
                 dec.check_complete()
@@ -234,6 +244,10 @@ class _Pipeline:
         self._raise()
 
     def abort(self) -> None:
+        """Drop the queued jobs and wait for the worker to finish the one it is in. A Ctrl-C while
+        waiting does not cut the wait short: leaving while the worker is inside the encoder (native
+        code) let the interpreter exit under it (SIGABRT, "terminate called without an active
+        exception") instead of exiting 130."""
         self.error = self.error or RuntimeError("aborted")
         try:
             while True:
@@ -241,4 +255,9 @@ class _Pipeline:
         except queue.Empty:
             pass
         self.q.put(None)
-        self.thread.join(timeout=30)
+        deadline = _time.monotonic() + 60.0
+        while self.thread.is_alive() and _time.monotonic() < deadline:
+            try:
+                self.thread.join(timeout=0.5)
+            except KeyboardInterrupt:
+                continue
