@@ -106,8 +106,10 @@ def test_ocio_reads_every_format(bundle, name):
         assert np.abs(buf - theirs).max() < 2e-6
         return
     err = np.abs(buf - colour_grade_numpy(x.astype(np.float64), PARAMS))
-    # 33-point lattices (the .clf's CDL part is exact): measured max 0.0107, p99 0.0065, median 5e-5
-    assert np.median(err) < 1e-4 and np.percentile(err, 99) < 0.008 and err.max() < 0.013, \
+    # 33-point lattices (the .clf's CDL part is exact): measured max 0.0107, p99 0.0065, median 5e-5;
+    # .3dl is 17-point (the only size ffmpeg/MLT read): measured max 0.0257, p99 0.0149, median 1.3e-4
+    bars = (3e-4, 0.02, 0.035) if name == "look.3dl" else (1e-4, 0.008, 0.013)
+    assert np.median(err) < bars[0] and np.percentile(err, 99) < bars[1] and err.max() < bars[2], \
         (name, np.median(err), np.percentile(err, 99), err.max())
 
 

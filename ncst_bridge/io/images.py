@@ -124,8 +124,12 @@ def _open(path: Path):
         raise NcstError(f"{path}: no such file")
     if path.is_dir():
         raise NcstError(f"{path}: is a folder, expected an image")
+    # Unassociated alpha as stored: OIIO would premultiply PNG/TIFF colour by alpha on read; the grade
+    # is on the colour as the file holds it (alpha is dropped).
+    config = oiio.ImageSpec()
+    config.attribute("oiio:UnassociatedAlpha", 1)
     with quiet_stderr() as chatter:
-        inp = oiio.ImageInput.open(str(path))
+        inp = oiio.ImageInput.open(str(path), config)
     if inp is None:
         raise NcstError(f"{path}: not a readable image "
                         f"({_oiio_error('corrupt or unsupported format', chatter=''.join(chatter))})")
