@@ -50,6 +50,9 @@ def test_install_records_absolute_paths(installed_menu):
 def test_reinstall_uninstall_and_foreign_files(tmp_path, cli):
     root = tmp_path / "Scripts"
     menu = root / "Utility" / "NCST Match.py"
+    assert "no such folder" in _one_line_error(cli("resolve", "install", "--scripts-dir", str(root)))
+    assert not root.exists()  # a typo never creates a whole path
+    root.mkdir()
     assert cli("resolve", "install", "--scripts-dir", str(root)).returncode == 0
     assert cli("resolve", "install", "--scripts-dir", str(root)).returncode == 0   # ours: replaced
     menu.write_text("print('someone else')\n")

@@ -11,7 +11,7 @@ from ncst_bridge.colour.options import add_colour_options, colour_settings
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.io.atomic import atomic_dir
+from ncst_bridge.io.atomic import atomic_dir, check_new_output
 from ncst_bridge.io.bundle import load_look, write_json, write_look_files
 from ncst_bridge.io.lut_formats import FORMATS
 
@@ -53,10 +53,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def cmd_bake(args: argparse.Namespace) -> int:
+    check_new_output(args.output, args.force, is_dir=True, inputs=[args.params])
     params = GradeParams.load(args.params)
     colour = colour_settings(args)  # names checked before anything is written
     t0 = time.perf_counter()
-    with atomic_dir(args.output, force=args.force) as tmp:
+    with atomic_dir(args.output, force=args.force, inputs=[args.params]) as tmp:
         exports = write_look_files(tmp, params, size=args.size, formats=args.formats,
                                    extra={"provenance": {"tool": "ncst bake", "source": str(args.params)}})
         if colour.input_space:
@@ -91,11 +92,13 @@ def _note_spatial(exports: dict) -> None:
 def cmd_apply(args: argparse.Namespace) -> int:
     from ncst_bridge.io.images import is_image_path, read_image, write_image
 
+    src, dst = Path(args.input), Path(args.output)
+    if not src.exists():
+        raise NcstError(f"{src}: no such file")
+    look_file = Path(args.look) / "params.json" if Path(args.look).is_dir() else Path(args.look)
+    check_new_output(dst, args.force, inputs=[src, look_file])  # before any decoding or rendering
     params = load_look(args.look)
     colour = colour_settings(args)
-    src, dst = Path(args.input), Path(args.output)
-    if src.exists() and dst.exists() and src.resolve() == dst.resolve():
-        raise NcstError(f"{dst}: output is the input; choose another path")
     if not is_image_path(src):
         from ncst_bridge.render.video import apply_video
 

@@ -16,6 +16,7 @@ import numpy as np  # noqa: E402
 
 from ncst_bridge.errors import NcstError  # noqa: E402
 from ncst_bridge.io.atomic import atomic_file  # noqa: E402
+from ncst_bridge.io.limits import check_pixels  # noqa: E402
 
 # Silent: decode problems become one-line NcstErrors, not OpenCV log lines on stderr.
 _cv_log = getattr(getattr(cv2, "utils", None), "logging", None)
@@ -31,6 +32,25 @@ def is_image_path(path: str | Path) -> bool:
     return Path(path).suffix.lower() in IMAGE_EXTS
 
 
+def image_size(path: str | Path) -> tuple[int, int] | None:
+    """(width, height) from the file's header alone (Pillow reads no pixels); None if Pillow
+    does not know the format (the decoder then judges the file)."""
+    import warnings
+
+    from PIL import Image, UnidentifiedImageError
+
+    bound, Image.MAX_IMAGE_PIXELS = Image.MAX_IMAGE_PIXELS, None  # ncst's limit decides, not Pillow's
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            with Image.open(path) as im:
+                return im.size
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        return None
+    finally:
+        Image.MAX_IMAGE_PIXELS = bound
+
+
 def read_image(path: str | Path, min_side: int = MIN_SIDE, clip_float: bool = True) -> np.ndarray:
     """Read an image as float64 RGB (H, W, 3) in [0, 1]; one-line NcstError if unusable.
 
@@ -42,6 +62,9 @@ def read_image(path: str | Path, min_side: int = MIN_SIDE, clip_float: bool = Tr
         raise NcstError(f"{path}: no such file")
     if path.is_dir():
         raise NcstError(f"{path}: is a folder, expected an image")
+    size = image_size(path)
+    if size is not None:
+        check_pixels(*size, path)  # before decoding: a tiny file can declare a huge picture
     data = np.fromfile(str(path), dtype=np.uint8)
     img = cv2.imdecode(data, cv2.IMREAD_UNCHANGED | cv2.IMREAD_ANYDEPTH) if data.size else None
     if img is None:

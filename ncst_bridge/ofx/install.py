@@ -131,7 +131,8 @@ def install_bundle(bundle: Path, plugin_dir: Path, force: bool = False) -> Path:
     if not os.access(plugin_dir, os.W_OK):
         raise NcstError(f"{plugin_dir}: not writable (run with administrator rights or choose another "
                         "folder with --dir)")
-    with atomic_dir(target, force=force) as tmp:
+    with atomic_dir(target, force=force, ours=lambda p: (p / "Contents").is_dir(),
+                    what="OFX plug-in bundle") as tmp:
         shutil.copytree(bundle, tmp, dirs_exist_ok=True, symlinks=False)
     return target
 
