@@ -151,7 +151,7 @@ def check_new_output(path: str | Path, force: bool, is_dir: bool = False,
     for item in inputs:
         src = Path(os.path.abspath(item)).resolve()
         if _inside(src, real):
-            raise NcstError(f"{path}: {'holds' if src != real else 'is'} the input {item}; choose another -o")
+            raise NcstError(f"{path}: output {'holds' if src != real else 'is'} the input {item}; choose another -o")
     if os.path.lexists(path):
         if not force:
             raise NcstError(f"{path}: already exists (use --force to replace it)")
@@ -224,6 +224,18 @@ def clean_stale_parts(folder: str | Path, now: float | None = None) -> list[Path
     return removed
 
 
+@contextlib.contextmanager
+def _naming(tmp: Path) -> Iterator[None]:
+    """A write error without a file name (ENOSPC, EFBIG from write()) gets the output's name;
+    ``public_name`` turns the temporary into the user's name where the message is worded."""
+    try:
+        yield
+    except OSError as exc:
+        if not exc.filename:
+            exc.filename = str(tmp)
+        raise
+
+
 def _appeared(path: Path) -> NcstError:
     return NcstError(f"{path}: appeared while this run was working; not replaced (use --force to replace it)")
 
@@ -239,7 +251,8 @@ def atomic_file(path: str | Path, force: bool = False, inputs: Iterable[str | Pa
     os.close(fd)
     tmp_path = Path(tmp)
     try:
-        yield tmp_path
+        with _naming(tmp_path):
+            yield tmp_path
         _publish_mode(tmp_path, is_dir=False)
         if force:
             _check_replaceable(path, False, None, "file")
@@ -268,7 +281,8 @@ def atomic_dir(path: str | Path, force: bool = False, inputs: Iterable[str | Pat
     clean_stale_parts(folder)
     tmp = Path(tempfile.mkdtemp(prefix=temp_prefix(path.name), suffix=".part", dir=folder))
     try:
-        yield tmp
+        with _naming(tmp):
+            yield tmp
         _publish_mode(tmp, is_dir=True)
         _publish_dir(tmp, path, force, ours, what)
     finally:
