@@ -14,6 +14,7 @@ import atexit
 import errno
 import importlib
 import os
+import signal
 import sys
 import traceback
 
@@ -78,9 +79,25 @@ def _quiet_exit() -> None:
         pass
 
 
+_interrupted = False
+
+
+def _on_sigint(signum, frame) -> None:  # noqa: ARG001
+    """Python's own Ctrl-C behaviour, remembered: an extension module interrupted while importing
+    turns KeyboardInterrupt into ImportError, which must still end as an interruption."""
+    global _interrupted
+    _interrupted = True
+    raise KeyboardInterrupt
+
+
 def main(argv: list[str] | None = None) -> int:
-    if argv is None and not os.environ.get("NCST_DEBUG"):  # the program, not a caller in Python
-        atexit.register(_quiet_exit)
+    if argv is None:  # the program, not a caller in Python
+        if not os.environ.get("NCST_DEBUG"):
+            atexit.register(_quiet_exit)
+        try:
+            signal.signal(signal.SIGINT, _on_sigint)
+        except ValueError:  # not the main thread
+            pass
     try:
         args = build_parser().parse_args(argv)
         set_max_pixels(args.max_pixels)
@@ -89,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
         finally:
             set_max_pixels(None)
     except NcstError as exc:
+        if _interrupted:  # a consequence of the Ctrl-C (e.g. a codec told to stop), not the cause
+            print("ncst: interrupted", file=sys.stderr)
+            return 130
         print(f"ncst: {exc}", file=sys.stderr)
         return exc.exit_code
     except MemoryError:
@@ -106,11 +126,17 @@ def main(argv: list[str] | None = None) -> int:
     except SystemExit as exc:  # --help / --version
         return int(exc.code or 0) if isinstance(exc.code, int) else 0
     except OSError as exc:  # disk full, permissions, bad paths: the environment, not a bug
+        if _interrupted:
+            print("ncst: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("NCST_DEBUG"):
             traceback.print_exc()
         print(f"ncst: {os_error_message(exc)}", file=sys.stderr)
         return 2
     except Exception as exc:  # a bug: still one line unless asked for the traceback
+        if _interrupted:
+            print("ncst: interrupted", file=sys.stderr)
+            return 130
         if os.environ.get("NCST_DEBUG"):
             traceback.print_exc()
         first = (str(exc).splitlines() or [""])[0][:200]

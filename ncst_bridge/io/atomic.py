@@ -170,17 +170,16 @@ def temp_prefix(name: str) -> str:
 
 
 def public_name(path: str | Path) -> str:
-    """The final name a temporary stands for (``.look.123.ab12cd34.part.cube`` -> ``look.cube``)."""
-    p = Path(path)
-    for part in (p, *p.parents):
-        m = _PART_RE.match(part.name)
+    """The final name a temporary stands for (``B/.look.cube.123.ab12cd34.part.cube`` -> ``B/look.cube``,
+    ``.B.123.ab12cd34.part/look.cube`` -> ``B/look.cube``): messages name the user's files."""
+    parts = []
+    for part in Path(path).parts:
+        m = _PART_RE.match(part)
         if m:
-            rest = p.relative_to(part)
-            name = m.group("name")
-            final = part.with_name(name if m.group("ext") is None or name.endswith(m.group("ext"))
-                                   else name + m.group("ext"))
-            return str(final / rest) if str(rest) != "." else str(final)
-    return str(p)
+            name, ext = m.group("name"), m.group("ext")
+            part = name if ext is None or name.endswith(ext) else name + ext
+        parts.append(part)
+    return str(Path(*parts)) if parts else str(path)
 
 
 def _pid_alive(pid: int) -> bool:
