@@ -82,7 +82,7 @@ def _quiet_exit() -> None:
 _interrupted = False
 
 
-def _on_sigint(signum, frame) -> None:  # noqa: ARG001
+def _on_sigint(signum, frame) -> None:
     """Python's own Ctrl-C behaviour, remembered: an extension module interrupted while importing
     turns KeyboardInterrupt into ImportError, which must still end as an interruption."""
     global _interrupted

@@ -14,17 +14,17 @@ import random
 import resource
 import shutil
 import signal
+import struct
 import subprocess
 import sys
 import time
-import struct
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO, assert_one_line_error
+
 from ncst_bridge.cli import main
 from ncst_bridge.io import atomic
 
@@ -107,17 +107,15 @@ def test_two_concurrent_processes_writing_the_same_output(tmp_path, look):
 
 def test_rename_never_replaces_what_appeared_meanwhile(tmp_path):
     target = tmp_path / "out.txt"
-    with pytest.raises(atomic.NcstError, match="appeared"):
-        with atomic.atomic_file(target) as tmp:
-            tmp.write_text("ours")
-            target.write_text("theirs")  # another process, between the check and the rename
+    with pytest.raises(atomic.NcstError, match="appeared"), atomic.atomic_file(target) as tmp:
+        tmp.write_text("ours")
+        target.write_text("theirs")  # another process, between the check and the rename
     assert target.read_text() == "theirs" and not _litter(tmp_path)
     folder = tmp_path / "dir"
-    with pytest.raises(atomic.NcstError, match="appeared"):
-        with atomic.atomic_dir(folder) as tmp:
-            (tmp / "a").write_text("ours")
-            folder.mkdir()
-            (folder / "theirs").write_text("keep")
+    with pytest.raises(atomic.NcstError, match="appeared"), atomic.atomic_dir(folder) as tmp:
+        (tmp / "a").write_text("ours")
+        folder.mkdir()
+        (folder / "theirs").write_text("keep")
     assert (folder / "theirs").read_text() == "keep" and not _litter(tmp_path)
 
 
@@ -305,6 +303,8 @@ def test_match_checks_outputs_before_matching(tmp_path, capsys, monkeypatch):
               "--render", clip, "--force")
     _one_line(capsys, ["video input"], "match", src, "--reference", src, "-o", tmp_path / "M",
               "--render", tmp_path / "r.mp4")
+    _one_line(capsys, ["r.txt", "video output type"], "match", clip, "--reference", src, "-o", tmp_path / "M",
+              "--render", tmp_path / "r.txt")
     (tmp_path / "existing").write_text("x")
     _one_line(capsys, ["not a folder"], "match", src, "--reference", src, "-o", tmp_path / "existing", "--force")
     _one_line(capsys, ["already exists"], "match", src, "--reference", src, "-o", tmp_path / "existing")
@@ -335,7 +335,7 @@ def test_full_tmpfs(tmp_path, capsys, look):
     mnt = tmp_path / "small"
     mnt.mkdir()
     res = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256k", "tmpfs", str(mnt)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, check=False)
     if res.returncode != 0:
         pytest.skip(f"cannot mount a small tmpfs here (needs root and mount rights): "
                     f"{(res.stderr or res.stdout).strip()[:120]}")
@@ -370,7 +370,7 @@ def test_read_only_folder(tmp_path, look, bundle):
         for args, needles in ((["bake", str(look), "-o", str(ro / "OUT")], ["ro", "not writable"]),
                               (["fidelity", str(b), "--samples", "100"], ["ro/B", "not writable"])):
             proc = subprocess.run(prefix + base + args, cwd=tmp_path, env=_env(), capture_output=True,
-                                  text=True, timeout=300)
+                                  text=True, timeout=300, check=False)
             assert_one_line_error(proc, *needles)
             assert proc.returncode == 2
         assert sorted(p.name for p in ro.iterdir()) == ["B"] and not _litter(ro)
@@ -393,7 +393,7 @@ def test_stale_part_litter_is_cleaned_by_the_next_run(tmp_path, capsys, look):
     live.mkdir()
     user = tmp_path / ".notes.part"  # not our pattern: never touched
     user.write_text("mine")
-    young_alive = tmp_path / f".Z.1.abcdefgh.part"  # PID 1 is alive: kept until it is an hour old
+    young_alive = tmp_path / ".Z.1.abcdefgh.part"  # PID 1 is alive: kept until it is an hour old
     young_alive.mkdir()
     assert _cli(capsys, "bake", look, "-o", tmp_path / "B", "--size", SIZE)[0] == 0
     names = sorted(p.name for p in tmp_path.iterdir())

@@ -90,7 +90,7 @@ def _note_spatial(exports: dict) -> None:
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
-    from ncst_bridge.io.images import is_image_path, read_image, write_image
+    from ncst_bridge.io.images import is_image_path, output_bit_depth, read_image, write_image
 
     src, dst = Path(args.input), Path(args.output)
     if not src.exists():
@@ -109,6 +109,7 @@ def cmd_apply(args: argparse.Namespace) -> int:
         video_only.append("--engine")
     if video_only:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
+    output_bit_depth(dst, args.bit_depth)  # output type and depth refused before decoding
     from ncst_bridge.grade.grade import apply_grade_numpy
 
     img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))

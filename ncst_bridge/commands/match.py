@@ -147,8 +147,12 @@ def cmd_match(args: argparse.Namespace) -> int:
         if Path(os.path.abspath(render)).resolve() == Path(os.path.abspath(out)).resolve():
             raise NcstError(f"{render}: --render and -o name the same path")
         check_new_output(render, args.force, inputs=sources)
-        if not is_image_path(render) and render.suffix == "":
-            raise NcstError(f"{render}: --render needs a video file name with an extension (e.g. .mp4)")
+        from ncst_bridge.io.video.encode import EncodeOptions, plan_for
+
+        first = next(p for p in args.inputs if not is_image_path(p))
+        if not Path(first).exists():
+            raise NcstError(f"{first}: no such file")
+        plan_for(first, render, EncodeOptions())  # container/codec refusals now, not after the match
     if args.keyframes < 1:
         raise NcstError(f"--keyframes must be at least 1, got {args.keyframes}")
     colour = colour_settings(args)

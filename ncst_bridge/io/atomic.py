@@ -25,8 +25,9 @@ import re
 import shutil
 import tempfile
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Callable, Iterable, Iterator
+from typing import Callable
 
 from ncst_bridge.errors import NcstError
 

@@ -91,7 +91,7 @@ def _processor(make, files: str):
         return make()
     except NcstError:
         raise
-    except Exception as exc:  # OCIO raises plain Exception for files it cannot read
+    except Exception as exc:  # noqa: BLE001 -- OCIO raises plain Exception for files it cannot read
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
         raise NcstError(f"{files}: not usable by OpenColorIO ({first})") from None
 
@@ -102,7 +102,8 @@ def check_readable(folder: Path, names: Iterable[str]) -> None:
     tet = OCIO.Interpolation.INTERP_TETRAHEDRAL
     for name in names:
         path = Path(folder) / name
-        _processor(lambda: raw.getProcessor(OCIO.FileTransform(src=str(path), interpolation=tet)), str(path))
+        _processor(lambda path=path: raw.getProcessor(OCIO.FileTransform(src=str(path), interpolation=tet)),
+                   str(path))
 
 
 def export_paths(folder: Path) -> dict[str, OCIO.Processor]:
