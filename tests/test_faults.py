@@ -460,3 +460,23 @@ def test_sigint_during_video_apply(tmp_path, bundle):
     assert rc == 130, (rc, err)
     assert err.strip().splitlines() == ["ncst: interrupted"], err
     assert not (tmp_path / "out.mkv").exists() and not _litter(tmp_path)
+
+
+def test_ofx_install_force_replaces_only_a_plugin_bundle(tmp_path):
+    from ncst_bridge.ofx import install as ofx
+
+    src = tmp_path / "build" / ofx.BUNDLE_NAME
+    binary = ofx.bundle_binary(src)
+    binary.parent.mkdir(parents=True)
+    binary.write_bytes(b"\x7fELF-not-really")
+    plugins = tmp_path / "plugins"
+    (plugins / ofx.BUNDLE_NAME).mkdir(parents=True)
+    (plugins / ofx.BUNDLE_NAME / "notes.txt").write_text("a user's folder that happens to have the name")
+    with pytest.raises(atomic.NcstError, match="not a OFX plug-in bundle|did not write"):
+        ofx.install_bundle(src, plugins, force=True)
+    assert (plugins / ofx.BUNDLE_NAME / "notes.txt").exists()
+    (plugins / ofx.BUNDLE_NAME / "notes.txt").unlink()
+    (plugins / ofx.BUNDLE_NAME / "Contents").mkdir()  # an installed bundle: replaced
+    assert ofx.install_bundle(src, plugins, force=True) == plugins / ofx.BUNDLE_NAME
+    assert ofx.bundle_binary(plugins / ofx.BUNDLE_NAME).read_bytes() == b"\x7fELF-not-really"
+    assert sorted(p.name for p in plugins.iterdir()) == [ofx.BUNDLE_NAME]

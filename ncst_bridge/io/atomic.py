@@ -86,7 +86,14 @@ def rename_noreplace(src: Path, dst: Path) -> None:
                 os.rmdir(dst)
             raise
     else:
-        os.link(src, dst)  # fails with EEXIST if anything is there
+        try:
+            os.link(src, dst)  # fails with EEXIST if anything is there
+        except FileExistsError:
+            raise
+        except OSError:  # a file system without hard links (FAT, some network shares)
+            os.close(os.open(dst, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600))  # claim the name
+            os.replace(src, dst)  # onto our own empty claim
+            return
         os.unlink(src)
 
 
