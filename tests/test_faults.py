@@ -395,10 +395,15 @@ def test_stale_part_litter_is_cleaned_by_the_next_run(tmp_path, capsys, look):
     user.write_text("mine")
     young_alive = tmp_path / ".Z.1.abcdefgh.part"  # PID 1 is alive: kept until it is an hour old
     young_alive.mkdir()
+    just_now = tmp_path / f".W.{dead.pid}.abcdefgh.part"  # owner gone, but changed a moment ago
+    just_now.mkdir()  # (a writer on another machine sharing the folder): kept for now
+    idle = time.time() - 2 * atomic.IDLE_S
+    for p in (mine, old_file, live, young_alive):
+        os.utime(p, (idle, idle))
     assert _cli(capsys, "bake", look, "-o", tmp_path / "B", "--size", SIZE)[0] == 0
     names = sorted(p.name for p in tmp_path.iterdir())
     assert mine.name not in names and old_file.name not in names
-    assert live.exists() and user.read_text() == "mine" and young_alive.exists()
+    assert live.exists() and user.read_text() == "mine" and young_alive.exists() and just_now.exists()
     old = time.time() - 2 * atomic.STALE_AGE_S
     os.utime(young_alive, (old, old))
     atomic.clean_stale_parts(tmp_path)
@@ -441,6 +446,9 @@ def test_sigint_at_random_points(tmp_path, look):
 def test_sigkill_at_random_points_then_the_next_run_cleans_up(tmp_path, capsys, look):
     for folder, rc, _ in _signal_at_random(tmp_path, look, signal.SIGKILL, seeds=(4, 5)):
         _complete_or_absent(folder / "OUT")
+        idle = time.time() - 2 * atomic.IDLE_S  # as if the user came back a few minutes later
+        for p in folder.iterdir():
+            os.utime(p, (idle, idle))
         assert _cli(capsys, "bake", look, "-o", folder / "OTHER", "--size", SIZE)[0] == 0
         assert not _litter(folder), "the next run into the folder removes a killed run's temporaries"
 

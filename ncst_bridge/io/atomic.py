@@ -10,7 +10,7 @@ never a folder holding an input, never anything beside it.
 Renames are exclusive: Linux ``renameat2(RENAME_NOREPLACE)`` (``RENAME_EXCHANGE`` swaps a forced
 folder in one step), else a hard link (files) or an exclusive ``mkdir`` (folders) -- not
 check-then-act. Temporaries are named ``.NAME.<pid>.<random>.part[.ext]``; litter from killed runs
-(owner gone, or older than an hour) is removed by the next run writing into the same folder.
+(owner gone and idle a minute, or idle an hour) is removed by the next run writing into that folder.
 """
 
 from __future__ import annotations
@@ -31,7 +31,9 @@ from typing import Callable
 
 from ncst_bridge.errors import NcstError
 
-STALE_AGE_S = 3600.0
+STALE_AGE_S = 3600.0  # litter this old is removed whoever owns it
+IDLE_S = 60.0  # ... and litter of a process that is gone, once unchanged this long (a writer on
+#               another machine sharing the folder has a PID we cannot see, but keeps it changing)
 BUNDLE_FORMAT = "ncst-look/1"  # params.json "format" of a look bundle (grade.params.FORMAT)
 _PART_RE = re.compile(r"^\.(?P<name>.+)\.(?P<pid>\d+)\.(?P<rand>[A-Za-z0-9_]{8})\.part(?P<ext>\.[^.]*)?$")
 _RENAME_NOREPLACE, _RENAME_EXCHANGE, _AT_FDCWD = 1, 2, -100
@@ -201,7 +203,8 @@ def _pid_alive(pid: int) -> bool:
 
 
 def clean_stale_parts(folder: str | Path, now: float | None = None) -> list[Path]:
-    """Remove our temporaries in ``folder`` left by killed runs (owner gone, or older than an hour)."""
+    """Remove our temporaries in ``folder`` left by killed runs: the owning process is gone and the
+    entry has not changed for a minute, or it has not changed for an hour."""
     folder = Path(folder)
     now = time.time() if now is None else now
     removed = []
@@ -217,7 +220,7 @@ def clean_stale_parts(folder: str | Path, now: float | None = None) -> list[Path
             age = now - entry.stat(follow_symlinks=False).st_mtime
         except OSError:
             continue
-        if _pid_alive(int(m.group("pid"))) and age < STALE_AGE_S:
+        if age < IDLE_S or (age < STALE_AGE_S and _pid_alive(int(m.group("pid")))):
             continue
         path = folder / entry.name
         try:
