@@ -128,6 +128,7 @@ def test_doctor_reports_the_running_resolve_and_its_limits(tmp_path, doctor):
 
 def test_doctor_with_studio_and_the_menu_installed(tmp_path, doctor, cli):
     spec = make_spec(tmp_path, studio=True, version=[19, 1, 3, 7])
+    (tmp_path / "Scripts").mkdir()  # install refuses a --scripts-dir that does not exist
     assert cli("resolve", "install", "--scripts-dir", str(tmp_path / "Scripts")).returncode == 0
     res = doctor(spec, {"NCST_LUT_DIR": spec["lut_root"]})
     assert "ok    Resolve           DaVinci Resolve Studio 19.1.3.7 (Studio)" in res.stdout
