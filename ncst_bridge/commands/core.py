@@ -131,6 +131,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
             raise NcstError(f"{folder}: no {need}; make the bundle with ncst bake or ncst match")
     if args.samples < 1:
         raise NcstError("--samples must be at least 1")
+    check_new_output(folder / "fidelity.json", force=True)  # a read-only bundle: refused before measuring
     pixels = fidelity.image_pixels(args.images) if args.images else None
     colours = fidelity.sample_colours(args.samples, pixels=pixels)
     report = fidelity.check_bundle(folder, params, colours)
