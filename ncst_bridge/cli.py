@@ -90,7 +90,23 @@ def _on_sigint(signum, frame) -> None:
     raise KeyboardInterrupt
 
 
+def _exit_interrupted() -> None:
+    """End the program with 130 now. A Ctrl-C that landed inside code a library ran through
+    PyRun_* (some imports do) leaves CPython's "unhandled KeyboardInterrupt" flag set even though it
+    was handled, and the interpreter would then kill itself with SIGINT at exit instead of
+    returning 130. The outputs are already cleaned up (the atomic writers' finally blocks ran)."""
+    _quiet_exit()
+    os._exit(130)
+
+
 def main(argv: list[str] | None = None) -> int:
+    rc = _main(argv)
+    if argv is None and rc == 130:
+        _exit_interrupted()
+    return rc
+
+
+def _main(argv: list[str] | None) -> int:
     if argv is None:  # the program, not a caller in Python
         if not os.environ.get("NCST_DEBUG"):
             atexit.register(_quiet_exit)
