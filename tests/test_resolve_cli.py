@@ -50,6 +50,9 @@ def test_install_records_absolute_paths(installed_menu):
 def test_reinstall_uninstall_and_foreign_files(tmp_path, cli):
     root = tmp_path / "Scripts"
     menu = root / "Utility" / "NCST Match.py"
+    assert "no such folder" in _one_line_error(cli("resolve", "install", "--scripts-dir", str(root)))
+    assert not root.exists()  # a typo never creates a whole path
+    root.mkdir()
     assert cli("resolve", "install", "--scripts-dir", str(root)).returncode == 0
     assert cli("resolve", "install", "--scripts-dir", str(root)).returncode == 0   # ours: replaced
     menu.write_text("print('someone else')\n")
@@ -125,6 +128,7 @@ def test_doctor_reports_the_running_resolve_and_its_limits(tmp_path, doctor):
 
 def test_doctor_with_studio_and_the_menu_installed(tmp_path, doctor, cli):
     spec = make_spec(tmp_path, studio=True, version=[19, 1, 3, 7])
+    (tmp_path / "Scripts").mkdir()  # install refuses a --scripts-dir that does not exist
     assert cli("resolve", "install", "--scripts-dir", str(tmp_path / "Scripts")).returncode == 0
     res = doctor(spec, {"NCST_LUT_DIR": spec["lut_root"]})
     assert "ok    Resolve           DaVinci Resolve Studio 19.1.3.7 (Studio)" in res.stdout

@@ -42,7 +42,7 @@ from ncst_bridge.colour.config import LoadedConfig, load_config, same_as_working
 from ncst_bridge.colour.convert import apply_cpu
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.numpy_grade import colour_grade_numpy
-from ncst_bridge.io.atomic import atomic_file, check_new_output
+from ncst_bridge.io.atomic import atomic_file, check_new_output, clean_stale_parts, temp_prefix
 from ncst_bridge.io.bundle import LOOK_NAME, load_look
 from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group
 
@@ -204,6 +204,8 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
                         f"Upgrade it first, e.g. ociocheck --iconfig OLD --oconfig NEW")
     folder, cc_src, residual_src = bundle_files(bundle)
     params = load_look(folder)
+    fidelity.check_lut_files(folder, ("residual.cube",))  # the user's files, named, before any staging
+    fidelity.check_readable(folder, ("look.cc", "residual.cube"))
     name = check_look_name(loaded.config, name, loaded.label)
     ps = working_space_in(loaded, process_space)
     ps_is_working = same_as_working_encoding(loaded, ps)
@@ -234,7 +236,8 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
         raise NcstError(f"cannot write {loaded.label} as OCIO {version[0]}.{version[1]} ({_first_line(exc)}); "
                         f"{older_config_hint(loaded, version)}") from None
 
-    stage = Path(tempfile.mkdtemp(prefix=".ncst_add_look.", dir=out_dir))
+    clean_stale_parts(out_dir)
+    stage = Path(tempfile.mkdtemp(prefix=temp_prefix(LOOK_DIR), suffix=".part", dir=out_dir))
     published: list[Path] = []
     try:
         shutil.copyfile(cc_src, stage / cc_name)
@@ -249,11 +252,17 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
             hint = f"; {older_config_hint(loaded, version)}" if version < loaded.version else ""
             raise NcstError(f"the new config is not valid: {_first_line(exc).rstrip('.')}{hint}") from None
         check = _look_check(cfg, ps, name, folder, params)
+        de = check["delta_e_vs_direct_render"]
+        if ps_is_working and not de["passes_bar"]:
+            raise NcstError(f"{folder}: its residual.cube/look.cc disagree with its params.json (ΔE2000 vs "
+                            f"direct render mean {de['mean']:.3f}, max {de['max']:.2f}, over the bar "
+                            f"mean {fidelity.BAR['mean']}/max {fidelity.BAR['max']}); nothing written -- "
+                            f"bake the bundle again")
         if check["max_abs_diff_vs_bundle_look"] is not None and check["max_abs_diff_vs_bundle_look"] > MATCH_TOLERANCE:
             raise NcstError(f"the look in the new config differs from the bundle's own OCIO look "
                             f"(max {check['max_abs_diff_vs_bundle_look']:.2e}); nothing written")
         # beside the new config, so its relative search paths resolve as they will there
-        fd, staged_name = tempfile.mkstemp(prefix=".ncst_check.", suffix=".ocio", dir=out_dir)
+        fd, staged_name = tempfile.mkstemp(prefix=temp_prefix(out.name), suffix=".part.ocio", dir=out_dir)
         os.close(fd)
         staged_cfg = Path(staged_name)
         try:

@@ -432,11 +432,19 @@ def check_camera_exports(folder: str | Path, params: ParamsLike, samples: int = 
     import json
 
     folder = Path(folder)
+    source = folder / "params.json"
     try:
-        cm = json.loads((folder / "params.json").read_text(encoding="utf-8")).get("colour_management") or {}
-    except (OSError, ValueError):
-        return {}
+        obj = json.loads(source.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return {}  # the look itself was read from it already; nothing camera-side to check
+    cm = (obj.get("colour_management") if isinstance(obj, dict) else None) or {}
+    if not isinstance(cm, dict) or not isinstance(cm.get("files", {}), dict) \
+            or not all(isinstance(v, dict) for v in cm.get("files", {}).values()):
+        raise NcstError(f"{source}: \"colour_management\" must be the object ncst writes "
+                        f"(input_space, files: {{name: {{role: ...}}}}), got {json.dumps(cm)[:60]}")
     space, config = cm.get("input_space"), cm.get("ocio_config")
+    if (space is not None and not isinstance(space, str)) or (config is not None and not isinstance(config, str)):
+        raise NcstError(f"{source}: \"colour_management\" input_space and ocio_config must be names (strings)")
     files = {f: v for f, v in cm.get("files", {}).items() if v.get("role") in ("from camera", "in input space")}
     if not space or not files:
         return {}

@@ -12,7 +12,7 @@ from ncst_bridge.colour.options import add_colour_options, colour_settings
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.lut import DEFAULT_SIZE
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.io.atomic import atomic_dir
+from ncst_bridge.io.atomic import atomic_dir, check_new_output
 from ncst_bridge.io.bundle import load_look, write_json, write_look_files
 from ncst_bridge.io.lut_formats import FLAME_SIZE, FORMATS
 
@@ -93,10 +93,11 @@ def _bake_many(args: argparse.Namespace) -> int:
 
 
 def _bake_one(args: argparse.Namespace) -> int:
+    check_new_output(args.output, args.force, is_dir=True, inputs=[args.params])
     params = GradeParams.load(args.params)
     colour = colour_settings(args)  # names checked before anything is written
     t0 = time.perf_counter()
-    with atomic_dir(args.output, force=args.force) as tmp:
+    with atomic_dir(args.output, force=args.force, inputs=[args.params]) as tmp:
         exports = write_look_files(tmp, params, size=args.size, formats=args.formats,
                                    extra={"provenance": {"tool": "ncst bake", "source": str(args.params)}})
         if colour.input_space:
@@ -196,14 +197,16 @@ def _apply_many(inputs: list[str], args: argparse.Namespace) -> int:
 
 
 def _apply_one(params: GradeParams, colour, args: argparse.Namespace) -> int:
-    from ncst_bridge.io.images import is_image_path, read_image, write_image
+    from ncst_bridge.io.images import is_image_path, output_bit_depth, read_image, write_image
     from ncst_bridge.io.sequence import is_sequence_spec
 
     src, dst = Path(args.input), Path(args.output)
     if is_sequence_spec(src):
         return _apply_sequence(params, args, colour)
-    if src.exists() and dst.exists() and src.resolve() == dst.resolve():
-        raise NcstError(f"{dst}: output is the input; choose another path")
+    if not src.exists():
+        raise NcstError(f"{src}: no such file")
+    look_file = Path(args.look) / "params.json" if Path(args.look).is_dir() else Path(args.look)
+    check_new_output(dst, args.force, inputs=[src, look_file])  # before any decoding or rendering
     if not is_image_path(src):
         from ncst_bridge.render.video import apply_video
 
@@ -214,6 +217,7 @@ def _apply_one(params: GradeParams, colour, args: argparse.Namespace) -> int:
         video_only.append("--engine")
     if video_only:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
+    output_bit_depth(dst, args.bit_depth)  # output type and depth refused before decoding
     from ncst_bridge.grade.numpy_grade import apply_grade_numpy
 
     _print_hints(src, colour.input_space)
@@ -309,6 +313,7 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
             raise NcstError(f"{folder}: no {need}; make the bundle with ncst bake or ncst match")
     if args.samples < 1:
         raise NcstError("--samples must be at least 1")
+    check_new_output(folder / "fidelity.json", force=True)  # a read-only bundle: refused before measuring
     pixels = fidelity.image_pixels(args.images) if args.images else None
     colours = fidelity.sample_colours(args.samples, pixels=pixels)
     report = fidelity.check_bundle(folder, params, colours)

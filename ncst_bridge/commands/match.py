@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import platform
 import signal
 import sys
@@ -187,19 +188,35 @@ def cmd_match(args: argparse.Namespace) -> int:
     from ncst_bridge.grade.numpy_grade import colour_grade_numpy
     from ncst_bridge.io.atomic import atomic_dir, check_new_output
     from ncst_bridge.io.bundle import check_formats, check_size, write_json, write_look_files
-    from ncst_bridge.io.images import encoding_hints, read_pixels
+    from ncst_bridge.io.images import encoding_hints, is_image_path, read_pixels
     from ncst_bridge.io.preview import write_preview
     from ncst_bridge.match.pipeline import MatchConfig, match_frames
 
     t0 = time.perf_counter()
     out = Path(args.output)
-    check_new_output(out, args.force)
+    sources = [*args.inputs, args.reference]
+    check_new_output(out, args.force, is_dir=True, inputs=sources)
     check_size(args.lut_size)
     check_formats(args.formats)
     from ncst_bridge.io.sequence import is_sequence_spec
 
-    if args.render and not is_sequence_spec(args.render):  # sequences: render_sequence checks each frame
-        check_new_output(Path(args.render), args.force)
+    if args.render:
+        clips = [p for p in args.inputs if is_sequence_spec(p) or not is_image_path(p)]
+        if not clips:
+            raise NcstError("--render needs a video or image-sequence input")
+        render = Path(args.render)
+        if Path(os.path.abspath(render)).resolve() == Path(os.path.abspath(out)).resolve():
+            raise NcstError(f"{render}: --render and -o name the same path")
+        if not is_sequence_spec(args.render):  # sequences: render_sequence checks each frame
+            check_new_output(render, args.force, inputs=sources)
+        first = clips[0]
+        if not is_sequence_spec(first):
+            from ncst_bridge.io.video.encode import EncodeOptions, plan_for
+
+            if not Path(first).exists():
+                raise NcstError(f"{first}: no such file")
+            if not is_sequence_spec(args.render):
+                plan_for(first, render, EncodeOptions())  # container/codec refusals now, not after the match
     if args.keyframes < 1:
         raise NcstError(f"--keyframes must be at least 1, got {args.keyframes}")
     colour = colour_settings(args)
@@ -229,7 +246,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     provenance = {"tool": "ncst match", "inputs": inputs, "reference": str(args.reference),
                   "solver": {k: v for k, v in info.items() if k not in ("loss_curve", "timings")},
                   "colour": colour.as_json(), "versions": _versions(), "seed": args.seed}
-    with atomic_dir(out, force=args.force) as tmp:
+    with atomic_dir(out, force=args.force, inputs=sources) as tmp:
         exports = write_look_files(tmp, params, size=args.lut_size, formats=args.formats,
                                    title=f"NCST match to {Path(args.reference).name}",
                                    extra={"provenance": provenance})

@@ -57,6 +57,9 @@ def _root(args: argparse.Namespace, create: bool) -> Path:
         root = Path(args.scripts_dir).expanduser().resolve()
         if root.exists() and not root.is_dir():
             raise NcstError(f"{root}: not a folder")
+        if create and not root.is_dir():  # a typo must not create a whole new path
+            raise NcstError(f"{args.scripts_dir}: no such folder (--scripts-dir must be an existing "
+                            f"Fusion/Scripts folder; create it first if it is really new)")
         return root
     root = Path(paths.scripts_root(all_users=args.all_users))
     support = Path(paths.resolve_support_root(str(root)))

@@ -176,6 +176,10 @@ class GradeParams:
             raise NcstError(f"{path}: is a folder, expected params.json") from None
         except (UnicodeDecodeError, json.JSONDecodeError) as exc:
             raise NcstError(f"{path}: not valid JSON ({str(exc).splitlines()[0]})") from None
+        except RecursionError:
+            raise NcstError(f"{path}: JSON nested too deeply to be a params.json") from None
+        except ValueError as exc:  # e.g. an integer of thousands of digits
+            raise NcstError(f"{path}: unusable JSON ({str(exc).splitlines()[0][:100]})") from None
         except OSError as exc:
             raise NcstError(f"{path}: cannot read ({exc.strerror})") from None
         return cls.from_json_obj(obj, source=path)

@@ -14,6 +14,7 @@ from collections.abc import Iterable
 import numpy as np
 import PyOpenColorIO as OCIO
 
+from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.numpy_grade import ParamsLike, colour_grade_numpy
 from ncst_bridge.io.delta_e import ciede2000, srgb_to_lab
 from ncst_bridge.io.ocio_build import DISPLAY_SPACE, exact_cpu_processor, look_group
@@ -66,19 +67,65 @@ def _apply(proc: OCIO.Processor, rgb: np.ndarray) -> np.ndarray:
     return buf.astype(np.float64)
 
 
+def check_lut_files(folder: Path, names: Iterable[str] = ("look.cube", "residual.cube")) -> None:
+    """One-line NcstError naming a bundle's .cube that is unreadable or holds NaN/infinite entries.
+
+    Checked on the file itself, not through samples: a NaN in a lattice cell no sample lands in
+    would otherwise pass.
+    """
+    from ncst_bridge.io.cube import read_cube
+
+    for name in names:
+        path = Path(folder) / name
+        if not path.exists():
+            continue
+        table = np.asarray(read_cube(path).table)
+        bad = int((~np.isfinite(table)).any(axis=-1).sum())
+        if bad:
+            raise NcstError(f"{path}: {bad} lattice entr{'y holds' if bad == 1 else 'ies hold'} NaN or "
+                            f"infinite values (a corrupt LUT); bake the bundle again")
+
+
+def _processor(make, files: str):
+    try:
+        return make()
+    except NcstError:
+        raise
+    except Exception as exc:  # noqa: BLE001 -- OCIO raises plain Exception for files it cannot read
+        first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:160]
+        raise NcstError(f"{files}: not usable by OpenColorIO ({first})") from None
+
+
+def check_readable(folder: Path, names: Iterable[str]) -> None:
+    """Each named LUT/CDL file of a bundle, loaded on its own by OCIO, so a message names the bad one."""
+    raw = OCIO.Config.CreateRaw()
+    tet = OCIO.Interpolation.INTERP_TETRAHEDRAL
+    for name in names:
+        path = Path(folder) / name
+        _processor(lambda path=path: raw.getProcessor(OCIO.FileTransform(src=str(path), interpolation=tet)),
+                   str(path))
+
+
 def export_paths(folder: Path) -> dict[str, OCIO.Processor]:
-    """The OCIO processors of a bundle's three export paths, as hosts apply them."""
+    """The OCIO processors of a bundle's three export paths, as hosts apply them (one-line
+    NcstError naming the bundle's file that OCIO cannot read)."""
     folder = Path(folder).resolve()
+    check_lut_files(folder)
     raw = OCIO.Config.CreateRaw()
     raw.setSearchPath(str(folder))
     tet = OCIO.Interpolation.INTERP_TETRAHEDRAL
-    cfg = OCIO.Config.CreateFromFile(str(folder / "ocio" / "config.ocio"))
+    check_readable(folder, ("look.cc", "residual.cube"))
+    ocio_dir = folder / "ocio"
+    cfg = _processor(lambda: OCIO.Config.CreateFromFile(str(ocio_dir / "config.ocio")), str(ocio_dir / "config.ocio"))
     return {
-        "look.cube": raw.getProcessor(OCIO.FileTransform(src=str(folder / "look.cube"), interpolation=tet)),
-        "look.cc+residual.cube": raw.getProcessor(look_group(str(folder / "look.cc"),
-                                                             str(folder / "residual.cube"))),
-        "ocio look": cfg.getProcessor(OCIO.LookTransform(src=DISPLAY_SPACE, dst=DISPLAY_SPACE,
-                                                         looks="ncst")),
+        "look.cube": _processor(lambda: raw.getProcessor(
+            OCIO.FileTransform(src=str(folder / "look.cube"), interpolation=tet)), str(folder / "look.cube")),
+        "look.cc+residual.cube": _processor(lambda: raw.getProcessor(look_group(
+            str(folder / "look.cc"), str(folder / "residual.cube"))),
+            f"{folder / 'look.cc'} or {folder / 'residual.cube'}"),
+        "ocio look": _processor(lambda: cfg.getProcessor(OCIO.LookTransform(
+            src=DISPLAY_SPACE, dst=DISPLAY_SPACE, looks="ncst")),
+            f"{ocio_dir / 'config.ocio'} (or its look.cc/residual.cube)"),
     }
 
 

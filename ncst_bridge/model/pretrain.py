@@ -178,9 +178,14 @@ def _card(cfg: PretrainConfig, model: NCSTNet, n_images: int, it: int, curve: li
     }
 
 
+def _is_checkpoint(path: Path) -> bool:
+    """A folder pretraining wrote (its model card is there): the only kind --force replaces."""
+    return (path / ckpt.CARD_FILE).is_file()
+
+
 def _save(out: Path, model: NCSTNet, opt: torch.optim.Optimizer, card: dict, training: dict) -> None:
     """Write the checkpoint folder as one unit (temp folder, then rename over the old one)."""
-    with atomic_dir(out, force=True) as tmp:
+    with atomic_dir(out, force=True, ours=_is_checkpoint, what="checkpoint folder") as tmp:
         ckpt.write_model_file(tmp / ckpt.MODEL_FILE, model)
         ckpt.write_optimizer_file(tmp / ckpt.OPTIM_FILE, opt, training)
         card = dict(card, files={"model": ckpt.MODEL_FILE, "model_sha256": ckpt.sha256_file(tmp / ckpt.MODEL_FILE),
@@ -220,9 +225,9 @@ def pretrain(cfg: PretrainConfig, *, callback: Callable[[int, float], None] | No
             raise NcstError(f"--resume {cfg.resume}: checkpoint was trained with --objective "
                             f"{training['objective']}, not {cfg.objective}")
         if out.resolve() != Path(resume).resolve() and rank == 0:
-            check_new_output(out, cfg.force)
+            check_new_output(out, cfg.force, is_dir=True, ours=_is_checkpoint, what="checkpoint folder")
     elif rank == 0:
-        check_new_output(out, cfg.force)
+        check_new_output(out, cfg.force, is_dir=True, ours=_is_checkpoint, what="checkpoint folder")
     if cfg.export and rank == 0:
         check_new_output(Path(cfg.export), cfg.force)
     if cfg.threads:

@@ -23,7 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from ncst_bridge.errors import NcstError
-from ncst_bridge.io.atomic import atomic_dir
+from ncst_bridge.io.atomic import atomic_dir, check_new_output
 
 SOURCE_DIR = Path(__file__).resolve().parent / "ofx_lut"
 BUNDLE_NAME = "NCST.ofx.bundle"
@@ -137,6 +137,11 @@ def build_bundle(source: Path = SOURCE_DIR, build_dir: Path | None = None, build
     return bundle
 
 
+def _is_plugin_bundle(path: Path) -> bool:
+    """An OFX bundle folder (Contents/ inside): the only kind of folder ``--force`` replaces."""
+    return (path / "Contents").is_dir()
+
+
 def install_bundle(bundle: Path, plugin_dir: Path, force: bool = False) -> Path:
     """Copy ``bundle`` into ``plugin_dir`` atomically; refuse an existing bundle unless ``force``."""
     bundle = Path(bundle)
@@ -158,7 +163,7 @@ def install_bundle(bundle: Path, plugin_dir: Path, force: bool = False) -> Path:
     if not os.access(plugin_dir, os.W_OK):
         raise NcstError(f"{plugin_dir}: not writable (run with administrator rights or choose another "
                         "folder with --dir)")
-    with atomic_dir(target, force=force) as tmp:
+    with atomic_dir(target, force=force, ours=_is_plugin_bundle, what="OFX plug-in bundle") as tmp:
         shutil.copytree(bundle, tmp, dirs_exist_ok=True, symlinks=False)
     return target
 
@@ -208,6 +213,8 @@ def cmd_install(args: argparse.Namespace) -> int:
     target = plugin_dir / BUNDLE_NAME
     if target.exists() and not args.force:  # refuse before spending time on a build
         raise NcstError(f"{target}: already exists (use --force to replace it)")
+    if target.exists():  # --force replaces an OFX bundle, never a folder of other files
+        check_new_output(target, True, is_dir=True, ours=_is_plugin_bundle, what="OFX plug-in bundle")
     bundle = _bundle_for_install(args)
     installed = install_bundle(bundle, plugin_dir, force=args.force)
     print(f"installed {installed}")

@@ -71,6 +71,11 @@ class EncodePlan:
     notes: list[str] = field(default_factory=list)
 
 
+# x264 and x265 accept the same preset names; anything else fails inside the encoder, later.
+X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
+                "veryslow", "placebo")
+
+
 def _pix_fmt(codec: str, depth: int, width: int, height: int, profile: str | None) -> tuple[str, str]:
     """(pix_fmt, chroma) for the codec at this depth; 4:2:0 needs even sizes, 4:2:2 an even width."""
     if codec == "ffv1":
@@ -151,6 +156,8 @@ def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions,
         if not 0 <= crf <= top:
             raise NcstError(f"--crf must be 0..{top} for {depth}-bit {codec}, got {crf:g}")
         options["crf"] = f"{crf:g}"
+        if opts.preset is not None and opts.preset not in X26X_PRESETS:
+            raise NcstError(f"--preset {opts.preset!r}: {codec} presets are {', '.join(X26X_PRESETS)}")
         options["preset"] = opts.preset or DEFAULT_PRESET
     else:
         if opts.crf is not None:

@@ -11,6 +11,7 @@ import av
 import av.error
 
 from ncst_bridge.errors import NcstError
+from ncst_bridge.io.limits import check_pixels
 
 # --- colour tags -------------------------------------------------------------------------------
 
@@ -134,6 +135,7 @@ def info_from(container, stream, path) -> VideoInfo:
     cc = stream.codec_context
     if not cc.width or not cc.height:
         raise NcstError(f"{path}: video stream has no picture size (unsupported or corrupt codec data)")
+    check_pixels(cc.width, cc.height, path)  # from the header, before any frame is decoded
     pix_fmt = cc.pix_fmt or ""
     tag = int(cc.colorspace or AVCOL_UNSPECIFIED)
     fmt = av.VideoFormat(pix_fmt) if pix_fmt else None
