@@ -27,7 +27,8 @@ import tempfile
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Callable
+from collections.abc import Callable
+from typing import Any
 
 from ncst_bridge.errors import NcstError
 
@@ -52,7 +53,7 @@ def _publish_mode(path: Path, is_dir: bool) -> None:
 
 # --- exclusive renames ---------------------------------------------------------------------------
 
-_libc = None
+_libc: Any = None  # the C library once looked up; False where renameat2 is missing
 
 
 def _renameat2(src: Path, dst: Path, flags: int) -> bool:
@@ -109,7 +110,7 @@ def _exchange(a: Path, b: Path) -> bool:
 def is_look_bundle(path: Path) -> bool:
     """A folder ncst wrote as a look bundle: its params.json carries the look format marker."""
     try:
-        with open(path / "params.json", "r", encoding="utf-8") as fh:
+        with open(path / "params.json", encoding="utf-8") as fh:
             obj = json.loads(fh.read(1 << 20))
     except (OSError, ValueError, RecursionError):
         return False
@@ -207,7 +208,7 @@ def clean_stale_parts(folder: str | Path, now: float | None = None) -> list[Path
     entry has not changed for a minute, or it has not changed for an hour."""
     folder = Path(folder)
     now = time.time() if now is None else now
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(os.scandir(folder))
     except OSError:

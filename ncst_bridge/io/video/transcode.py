@@ -170,7 +170,7 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
                         i, _t, pts, frame = dec.stamp(frame)
                         pts = next_pts(pts, i)
                         if frame_process is not None:
-                            run(lambda frame=frame, pts=pts: encode(frame_process(frame), pts))
+                            run(functools.partial(lambda f, t: encode(frame_process(f), t), frame, pts))
                             continue
                         rgb = conv(frame)
                         run(functools.partial(lambda r, t: encode(process(r), t), rgb, pts))
