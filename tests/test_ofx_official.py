@@ -2,7 +2,7 @@
 
 The expected strings and struct layouts below are written out from the OpenFX repository's
 ``include/*.h`` (github.com/AcademySoftwareFoundation/openfx at commit 3de640d, OFX 1.5.x), not from
-the project's ``ofx_lut/include/ofx_api.h``: a misreading shared by the project's header, plug-in and test host
+the project's ``ncst_bridge/ofx/ofx_lut/include/ofx_api.h``: a misreading shared by the project's header, plug-in and test host
 (as ``OfxImageEffectPropSupportsMultipleClipDepths`` once was; the official value is
 ``OfxImageEffectPropMultipleClipDepths``) fails here. Also: what the plug-in describes (version, the
 OFX 1.5.1 no-spatial-awareness contract) and the behaviours behind it -- a render without spatial
@@ -229,7 +229,7 @@ OFFICIAL_STRUCTS = {
     "OfxRectI": ["y2"],
 }
 
-OFX = REPO / "ofx_lut"
+OFX = REPO / "ncst_bridge" / "ofx" / "ofx_lut"
 SOURCES = [*(OFX / "include").glob("*.h"), *(OFX / "src").glob("*.[ch]"), *(OFX / "tests" / "host").glob("*.[ch]"),
            *(OFX / "tests").glob("*.c")]
 

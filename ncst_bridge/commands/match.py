@@ -203,7 +203,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     if args.render:
         clips = [p for p in args.inputs if is_sequence_spec(p) or not is_image_path(p)]
         if not clips:
-            raise NcstError("--render needs a video or image-sequence input")
+            raise NcstError("--render needs a video input (or an image sequence)")
         render = Path(args.render)
         if Path(os.path.abspath(render)).resolve() == Path(os.path.abspath(out)).resolve():
             raise NcstError(f"{render}: --render and -o name the same path")
@@ -227,7 +227,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     reference = colour.reference_to_working(ref_pixels)
     frames, inputs, first_video = _gather(args, colour)
     if args.render and first_video is None:
-        raise NcstError("--render needs a video or image-sequence input")
+        raise NcstError("--render needs a video input (or an image sequence)")
     t_inputs = time.perf_counter() - t0
 
     cfg = MatchConfig(solver=args.solver, device=args.device, iterations=args.iterations, seed=args.seed,
