@@ -108,6 +108,8 @@ def main() -> None:
     ap.add_argument("--candidates", nargs="*", default=[], help="look-prior checkpoints to compare (tuning)")
     ap.add_argument("--max-pairs", type=int, default=None,
                     help="run the cached (slow) rows on only the first N pairs of each split")
+    ap.add_argument("--cache-only", action="store_true",
+                    help="the cached (slow) rows report only the pairs already in the cache")
     ap.add_argument("--figure", default=None, help="also write the before/reference/after/target figure here")
     args = ap.parse_args()
 
@@ -123,6 +125,8 @@ def main() -> None:
             t_all = time.perf_counter()
             for k, p in enumerate(pairs):
                 if name in CACHED and args.max_pairs is not None and k >= args.max_pairs:
+                    continue
+                if name in CACHED and args.cache_only and f"{name}|{split}|{p.name}" not in cache:
                     continue
                 key = f"{name}|{split}|{p.name}"
                 if name in CACHED and key in cache and name not in args.recompute:

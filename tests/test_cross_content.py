@@ -10,12 +10,12 @@ import json
 import numpy as np
 import pytest
 
-from conftest import assert_one_line_error, run_ncst
+from conftest import REPO, assert_one_line_error, run_ncst
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.grade import colour_grade_numpy
 from ncst_bridge.grade.params import PARAMS, GradeParams
 from ncst_bridge.grade.strength import apply_strength, full_strength
-from ncst_bridge.io.images import write_image
+from ncst_bridge.io.images import read_image, write_image
 from ncst_bridge.match.pipeline import MatchConfig, content_difference, match_frames
 
 
@@ -53,10 +53,13 @@ def test_warm_clip_to_blue_reference_of_other_content_keeps_its_hue():
 
 
 def test_prior_follows_a_look_seen_on_other_content():
-    """A strong warm/cool look on the reference's content must move the prediction the same way."""
-    floor, lake = warm_floor(), blue_lake()
-    warm = match_frames([floor], colour_grade_numpy(lake, GradeParams(temperature=0.8)), MatchConfig())
-    cool = match_frames([floor], colour_grade_numpy(lake, GradeParams(temperature=-0.8)), MatchConfig())
+    """A warm or cool look on the other half of the bundled sample still moves the prediction that way."""
+    img = read_image(REPO / "samples" / "reference.jpg")[::2, ::2]
+    w = img.shape[1]
+    left, right = img[:, : w // 2], img[:, w // 2:]
+    warm = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=0.8)), MatchConfig())
+    cool = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=-0.8)), MatchConfig())
+    assert warm.info["solver"] == "prior"
     assert warm.params.temperature > cool.params.temperature + 0.3, (warm.params, cool.params)
 
 

@@ -128,6 +128,9 @@ def _small(img: np.ndarray) -> np.ndarray:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    from ncst_bridge.grade.strength import apply_strength, check_strength, strength_record
+
+    check_strength(args.strength)  # before the heavy imports: a bad value costs nothing
     from ncst_bridge.io import fidelity
     from ncst_bridge.colour.options import colour_settings
     from ncst_bridge.grade.grade import colour_grade_numpy
@@ -135,7 +138,6 @@ def cmd_match(args: argparse.Namespace) -> int:
     from ncst_bridge.io.bundle import check_formats, check_size, write_json, write_look_files
     from ncst_bridge.io.images import read_image
     from ncst_bridge.io.preview import write_preview
-    from ncst_bridge.grade.strength import apply_strength, check_strength, strength_record
     from ncst_bridge.match.pipeline import MatchConfig, match_frames
 
     t0 = time.perf_counter()
@@ -145,7 +147,6 @@ def cmd_match(args: argparse.Namespace) -> int:
     check_formats(args.formats)
     if args.render:
         check_new_output(Path(args.render), args.force)
-    check_strength(args.strength)
     if args.keyframes < 1:
         raise NcstError(f"--keyframes must be at least 1, got {args.keyframes}")
     colour = colour_settings(args)
