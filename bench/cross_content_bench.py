@@ -126,10 +126,12 @@ def main() -> None:
             for k, p in enumerate(pairs):
                 if name in CACHED and args.max_pairs is not None and k >= args.max_pairs:
                     continue
-                if name in CACHED and args.cache_only and f"{name}|{split}|{p.name}" not in cache:
+                if (name in CACHED and args.cache_only
+                        and cache.get(f"{name}|{split}|{p.name}", {}).get("look") != p.look):
                     continue
                 key = f"{name}|{split}|{p.name}"
-                if name in CACHED and key in cache and name not in args.recompute:
+                if (name in CACHED and key in cache and name not in args.recompute
+                        and cache[key].get("look") == p.look):  # the same look: pairs are drawn in order
                     records.append(cache[key])
                     continue
                 t0 = time.perf_counter()

@@ -40,7 +40,7 @@ def write_figure(path, pairs, records, outputs, split: str) -> None:
             if out is None:
                 continue
             rows.append(_row([p.content, p.reference, out, p.target]))
-            labels.append(f"{fam}, {kind}: {p.name}  ΔE00 {r['de_mean']:.1f}")
+            labels.append(f"{fam}, {kind}: {p.name}  dE00 {r['de_mean']:.1f}")
     if not rows:
         return
     width = max(r.shape[1] for r in rows)
