@@ -29,6 +29,7 @@ def main(argv):
     for opt in ("--keyframes", "--iterations", "--lut-size", "--seed"):
         p.add_argument(opt, type=int)
     p.add_argument("--solver")
+    p.add_argument("--strength", type=float)
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"))
     p.add_argument("--input-space")
     p.add_argument("--reference-space")

@@ -358,3 +358,16 @@ def test_playhead_is_restored_when_the_user_was_on_the_media_page(tmp_path, bake
     assert [r["status"] for r in results] == ["ok", "ok", "ok"]
     assert len(w.exported_frames) == 2                     # the generator's stills moved the playhead
     assert (w.page, w.timeline.playhead) == ("media", w.timeline.start + 5 * 24 + 2)
+
+
+def test_strength_setting_is_checked_and_passed_on(tmp_path):
+    from ncst_bridge.resolve.matchrun import match_argv
+
+    c = dict(settings.DEFAULTS, strength="0.5")
+    assert settings.validate(c)["strength"] == 0.5
+    argv = match_argv("py", [str(tmp_path / "a.mov")], str(tmp_path / "r.png"), str(tmp_path / "o"), c)
+    assert argv[argv.index("--strength") + 1] == "0.5"
+    assert "--strength" not in match_argv("py", ["a.mov"], "r.png", "o", settings.validate(dict(settings.DEFAULTS)))
+    for bad in ("1.5", "-0.1", "strong"):
+        with pytest.raises(BridgeError, match="strength"):
+            settings.validate(dict(settings.DEFAULTS, strength=bad))

@@ -165,7 +165,8 @@ def test_dialog_match_whole_timeline_with_chosen_options(installed_menu, baked_b
     ref = png(tmp_path / "picked.png")
     script = [("click", "BrowseButton"), ("set", "Scope", "CurrentIndex", 1), ("set", "Keyframes", "Value", 3),
               ("set", "Device", "CurrentIndex", 1), ("set", "Iterations", "Value", 7),
-              ("set", "Solver", "Text", "direct"), ("click", "MatchButton"), ("click", "CloseButton")]
+              ("set", "Solver", "Text", "direct"), ("set", "Strength", "Text", "0.6"), ("click", "MatchButton"),
+              ("click", "CloseButton")]
     world = fake_resolve.World(make_spec(tmp_path, request_file=str(ref), ui_script=script))
     assert run_menu(installed_menu, world.globals()) == 0
     (win,) = world.windows
@@ -178,7 +179,7 @@ def test_dialog_match_whole_timeline_with_chosen_options(installed_menu, baked_b
     for argv in calls:
         opts = dict(zip(argv[::1], argv[1::1]))
         assert opts["--device"] == "cpu" and opts["--iterations"] == "7" and opts["--keyframes"] == "3"
-        assert opts["--solver"] == "direct" and opts["--reference"] == str(ref)
+        assert opts["--solver"] == "direct" and opts["--reference"] == str(ref) and opts["--strength"] == "0.6"
     for name in ("A", "B"):
         _check_clip_written(world, name, baked_bundle, tmp_path / "LUT")
 

@@ -28,6 +28,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--formats", nargs="*", default=[], metavar="FMT",
                    help=f"extra formats: {', '.join(FORMATS)}")
     p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
+    p.add_argument("--strength", type=float, default=None, metavar="S",
+                   help="0..1: move the look toward neutral (of its full-strength values if the bundle "
+                        "records them); default: the params as they are")
     add_colour_options(p, camera_luts=True)  # --input-space adds the from-camera exports
     p.set_defaults(func=cmd_bake)
 
@@ -95,11 +98,20 @@ def _bake_many(args: argparse.Namespace) -> int:
 def _bake_one(args: argparse.Namespace) -> int:
     check_new_output(args.output, args.force, is_dir=True, inputs=[args.params])
     params = GradeParams.load(args.params)
+    extra: dict = {}
+    if args.strength is not None:
+        from ncst_bridge.grade.strength import apply_strength, check_strength, full_strength, strength_record
+
+        check_strength(args.strength)
+        full = full_strength(args.params)
+        params = apply_strength(full, args.strength)
+        extra = strength_record(full, args.strength)
     colour = colour_settings(args)  # names checked before anything is written
     t0 = time.perf_counter()
     with atomic_dir(args.output, force=args.force, inputs=[args.params]) as tmp:
         exports = write_look_files(tmp, params, size=args.size, formats=args.formats,
-                                   extra={"provenance": {"tool": "ncst bake", "source": str(args.params)}})
+                                   extra={"provenance": {"tool": "ncst bake", "source": str(args.params)},
+                                          **extra})
         if colour.input_space:
             from ncst_bridge.colour.camera_luts import write_camera_luts
 

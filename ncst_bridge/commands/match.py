@@ -21,7 +21,7 @@ from ncst_bridge.io.lut_formats import FORMATS
 REPORT_SAMPLES = 20_000
 # match.pipeline.SOLVERS, written out because that module imports torch (tests/test_cli_startup.py
 # checks they agree): ``ncst match --help`` and argument errors stay instant.
-SOLVER_CHOICES = ("auto", "direct", "neural")
+SOLVER_CHOICES = ("auto", "direct", "neural", "prior")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -33,11 +33,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--reference", "-r", required=True, metavar="STILL")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
     p.add_argument("--solver", choices=SOLVER_CHOICES, default="auto",
-                   help="direct (fit the parameters), neural (fine-tune the NCST network), auto (default: direct)")
+                   help="auto (default): direct on same-scene pixel pairs, else prior; direct (fit the parameters "
+                        "to the reference's colour distribution, or to registered pixel pairs), prior (the look "
+                        "prior: infer the look from both images' statistics), neural (fine-tune the NCST network)")
     p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
                    help="where the neural solver runs (auto: CUDA, then MPS, then CPU)")
     p.add_argument("--iterations", type=int, default=None,
-                   help="solver iterations (default: direct 200, neural 500)")
+                   help="solver iterations (default: direct 200, neural 500; prior has none)")
     p.add_argument("--keyframes", "-k", type=int, default=8, help="keyframes per video (default 8)")
     p.add_argument("--start-frame", type=int, default=None, help="first source frame of a single video (0-based) or image sequence (its frame number)")
     p.add_argument("--end-frame", type=int, default=None, help="last source frame of a single video or image sequence (inclusive)")
@@ -45,7 +47,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--formats", nargs="*", default=[], metavar="FMT", help=f"extra formats: {', '.join(FORMATS)}")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--no-register", action="store_true",
-                   help="do not look for same-scene correspondences (distribution matching only)")
+                   help="do not look for same-scene correspondences (treat the reference as other content)")
+    p.add_argument("--strength", type=float, default=1.0, metavar="S",
+                   help="0..1: move every matched parameter toward neutral (0 = no grade, 1 = as matched; default 1)")
     p.add_argument("--model", default=None, metavar="CHECKPOINT",
                    help="neural solver checkpoint (.safetensors; default: the embedded model)")
     p.add_argument("--encoder", choices=("colour-stats", "vgg19"), default=None,
@@ -183,6 +187,9 @@ def _small(img: np.ndarray) -> np.ndarray:
 
 
 def cmd_match(args: argparse.Namespace) -> int:
+    from ncst_bridge.grade.strength import apply_strength, check_strength, strength_record
+
+    check_strength(args.strength)  # before the heavy imports: a bad value costs nothing
     from ncst_bridge.io import fidelity
     from ncst_bridge.colour.options import colour_settings
     from ncst_bridge.grade.numpy_grade import colour_grade_numpy
@@ -238,7 +245,9 @@ def cmd_match(args: argparse.Namespace) -> int:
         result = match_frames(frames, reference, cfg, should_stop=stop, progress=bar.update if bar else None)
     if bar:
         bar.close()
-    params, info = result.params, result.info
+    full, info = result.params, result.info
+    params = apply_strength(full, args.strength)
+    info["strength"] = args.strength
     info["interrupted"] = stop.stopped
     info["timings"]["inputs_s"] = round(t_inputs, 3)
 
@@ -249,7 +258,8 @@ def cmd_match(args: argparse.Namespace) -> int:
     with atomic_dir(out, force=args.force, inputs=sources) as tmp:
         exports = write_look_files(tmp, params, size=args.lut_size, formats=args.formats,
                                    title=f"NCST match to {Path(args.reference).name}",
-                                   extra={"provenance": provenance})
+                                   extra={"provenance": provenance,
+                                          **(strength_record(full, args.strength) if args.strength < 1 else {})})
         if colour.input_space:
             from ncst_bridge.colour import write_camera_luts
 
@@ -267,6 +277,11 @@ def cmd_match(args: argparse.Namespace) -> int:
         write_json(tmp / "report.json", report)
     print(f"wrote {out}: {', '.join(exports['files'] + ['preview.png', 'report.json'])}")
     print("params: " + ", ".join(f"{k}={v:.4g}" for k, v in params.as_dict().items()))
+    ev = info.get("evidence", {})
+    if ev.get("weak"):
+        print(f"warning: weak evidence: the reference shows other content (not registered; content difference "
+              f"{ev['content_difference']:.2f}), so the look is inferred, not measured: check preview.png, "
+              f"dial it back with --strength")
     if info["interrupted"]:
         print("note: stopped early by Ctrl-C; these are the best parameters found so far")
     if args.render:

@@ -21,8 +21,10 @@ from ncst_bridge.match.correspond import PixelPairs, register
 from ncst_bridge.match.direct import fit_direct
 from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights
 
-SOLVERS = ("auto", "direct", "neural")
-DEFAULT_ITERATIONS = {"direct": 200, "neural": 500}
+SOLVERS = ("auto", "direct", "neural", "prior")
+DEFAULT_ITERATIONS = {"direct": 200, "neural": 500, "prior": 0}
+# Below this many registered pixel pairs the evidence that the reference shows this scene is weak.
+STRONG_PAIRS = 500
 MAX_CORR_PAIRS = 10_000
 
 
@@ -40,6 +42,7 @@ class MatchConfig:
     model_path: str | None = None  # neural solver checkpoint (default: the embedded model)
     encoder: str | None = None  # neural: the encoder the checkpoint must have (colour-stats | vgg19)
     vgg_weights: str | None = None  # neural with vgg19: ImageNet VGG-19 weights file
+    prior_path: str | None = None  # the look prior (default: the embedded one)
 
 
 @dataclass
@@ -48,11 +51,36 @@ class MatchResult:
     info: dict[str, Any]
 
 
-def resolve_solver(solver: str) -> str:
-    """``auto`` -> the default the quality benchmark supports (docs/quality.md)."""
+def resolve_solver(solver: str, registered: bool = True) -> str:
+    """``auto`` -> what the benchmarks support: the direct solver on registered (same-scene) pixel pairs
+    (bench/quality_bench.py), the look prior when the reference shows other content
+    (bench/cross_content_bench.py, docs/matching-across-content.md)."""
     if solver not in SOLVERS:
         raise NcstError(f"--solver must be one of {', '.join(SOLVERS)}, got '{solver}'")
-    return "direct" if solver == "auto" else solver
+    if solver == "auto":
+        return "direct" if registered else "prior"
+    return solver
+
+
+def content_difference(frames: list[np.ndarray], reference: np.ndarray, projections: int = 32) -> float:
+    """How different the two contents are, the look factored out as far as cheaply possible: the sliced
+    Wasserstein distance between the two Lab colour clouds after each is standardised per channel
+    (which removes a global offset and scale: exposure, white balance, saturation). About 0 for one
+    scene, 0.3-1 for other content."""
+    from ncst_bridge.objective.colour_space import srgb_to_lab
+
+    def cloud(img):
+        px = np.asarray(img, dtype=np.float32).reshape(-1, 3)
+        px = px[np.random.default_rng(0).choice(len(px), size=min(len(px), 8192), replace=False)]
+        lab = srgb_to_lab(torch.from_numpy(px)).numpy()
+        return (lab - lab.mean(0)) / (lab.std(0) + 1e-3)
+
+    a = cloud(np.concatenate([np.asarray(f, dtype=np.float32).reshape(-1, 3) for f in frames]))
+    b = cloud(reference)
+    d = np.random.default_rng(1).normal(size=(3, projections))
+    d /= np.linalg.norm(d, axis=0)
+    q = np.linspace(0.01, 0.99, 64)
+    return float(np.sqrt(((np.quantile(a @ d, q, axis=0) - np.quantile(b @ d, q, axis=0)) ** 2).mean()))
 
 
 def fit_size(img: np.ndarray, long_side: int) -> np.ndarray:
@@ -108,26 +136,39 @@ def match_frames(frames: list[np.ndarray], reference: np.ndarray, cfg: MatchConf
     """
     if not frames:
         raise NcstError("no content frames to match")
-    solver = resolve_solver(cfg.solver)
-    iterations = cfg.iterations if cfg.iterations is not None else DEFAULT_ITERATIONS[solver]
-    if iterations < 1:
-        raise NcstError(f"--iterations must be at least 1, got {iterations}")
+    resolve_solver(cfg.solver)  # a bad name fails before any work
+    if cfg.iterations is not None and cfg.iterations < 1:
+        raise NcstError(f"--iterations must be at least 1, got {cfg.iterations}")
     torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
     small = [fit_size(f, cfg.working_size) for f in frames]
     ref = fit_size(reference, cfg.working_size)
-    corr, reg_report = (None, [None] * len(small))
+    corr: Correspondences | None = None
+    reg_report: list[Any] = [None] * len(small)
     if cfg.correspond:
         corr, reg_report = _pairs([fit_size(f, cfg.register_size) for f in frames],
                                   fit_size(reference, cfg.register_size), cfg.seed)
     t_reg = time.perf_counter() - t0
-    info: dict[str, Any] = {"solver": solver, "iterations": iterations,
+    solver = resolve_solver(cfg.solver, registered=corr is not None)
+    iterations = cfg.iterations if cfg.iterations is not None else DEFAULT_ITERATIONS[solver]
+    pairs = 0 if corr is None else int(len(corr.content))
+    evidence = {"registered": corr is not None, "registered_pairs": pairs,
+                "inliers": sum(r["inliers"] for r in reg_report if r is not None),
+                "content_difference": round(content_difference(small, ref), 3)}
+    evidence["weak"] = pairs < STRONG_PAIRS
+    info: dict[str, Any] = {"solver": solver, "iterations": iterations, "evidence": evidence,
                             "registration": {"keyframes_registered": sum(r is not None for r in reg_report),
                                              "per_keyframe": reg_report},
                             "timings": {"registration_s": round(t_reg, 3)}}
     ref_t = torch.from_numpy(np.ascontiguousarray(ref)).permute(2, 0, 1)[None].float()
     t1 = time.perf_counter()
-    if solver == "direct":
+    if solver == "prior":
+        from ncst_bridge.match.look_prior import load
+
+        prior = load(cfg.prior_path)
+        params = prior.predict(small, ref)
+        info.update({"device": "cpu", "look_prior": prior.card.get("trained_on", "")})
+    elif solver == "direct":
         content = _content_points(small, max(1000, 8_000 // len(small)), cfg.seed)
         fit = fit_direct(content, ref_t, names=cfg.names, iterations=iterations, weights=cfg.weights,
                          correspondences=corr, seed=cfg.seed, should_stop=should_stop, progress=progress)

@@ -36,6 +36,9 @@ def _layout(ui, config):
             ui.Label({"Text": "Iterations", "Weight": 0}),
             ui.SpinBox({"ID": "Iterations", "Minimum": 0, "Maximum": 100000,
                         "Value": int(config.get("iterations") or 0)}),
+            ui.Label({"Text": "Strength", "Weight": 0}),
+            ui.LineEdit({"ID": "Strength", "Text": "" if config.get("strength") is None else "%g" % config["strength"],
+                         "PlaceholderText": "1"}),
             ui.Label({"Text": "Device", "Weight": 0}), ui.ComboBox({"ID": "Device"}),
         ]),
         ui.HGroup({"Weight": 0}, [
@@ -55,6 +58,7 @@ def settings_from_items(items, config):
     out["keyframes"] = int(items["Keyframes"].Value)
     out["solver"] = (items["Solver"].Text or "").strip() or None
     out["iterations"] = int(items["Iterations"].Value) or None
+    out["strength"] = (items["Strength"].Text or "").strip() or None  # checked by settings.validate
     out["device"] = items["Device"].CurrentText or "auto"
     return out
 

@@ -17,7 +17,7 @@ import subprocess
 from .errors import BridgeError
 
 OPTIONS = (("keyframes", "--keyframes"), ("solver", "--solver"), ("iterations", "--iterations"),
-           ("device", "--device"), ("lut_size", "--lut-size"), ("seed", "--seed"))
+           ("strength", "--strength"), ("device", "--device"), ("lut_size", "--lut-size"), ("seed", "--seed"))
 BUNDLE_FILES = ("params.json", "look.cube", "residual.cube")
 
 

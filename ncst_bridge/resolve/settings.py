@@ -28,6 +28,7 @@ DEFAULTS = {
     "keyframes": 5,
     "solver": None,          # None: ncst match's default
     "iterations": None,
+    "strength": None,        # 0..1: dial the matched look toward neutral (None: ncst match's default, 1)
     "device": "auto",
     "lut_size": 33,
     "seed": None,
@@ -47,6 +48,7 @@ ENV = {
     "NCST_KEYFRAMES": "keyframes",
     "NCST_SOLVER": "solver",
     "NCST_ITERATIONS": "iterations",
+    "NCST_STRENGTH": "strength",
     "NCST_DEVICE": "device",
     "NCST_LUT_SIZE": "lut_size",
     "NCST_SEED": "seed",
@@ -89,6 +91,17 @@ def validate(settings):
         if iv < low:
             raise BridgeError("%s must be at least %d, got %d" % (key, low, iv))
         settings[key] = iv
+    strength = settings.get("strength")
+    if strength is None or str(strength).strip() == "":
+        settings["strength"] = None
+    else:
+        try:
+            sv = float(str(strength).strip())
+        except ValueError:
+            raise BridgeError("strength must be a number from 0 to 1, got %r" % (strength,)) from None
+        if not (0.0 <= sv <= 1.0):
+            raise BridgeError("strength must lie in 0..1, got %g" % sv)
+        settings["strength"] = sv
     device = str(settings.get("device") or "auto").strip().lower()
     if device not in DEVICES:
         raise BridgeError("device must be one of %s, got %r" % (", ".join(DEVICES), device))

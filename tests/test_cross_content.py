@@ -1,0 +1,115 @@
+"""Matching a reference of OTHER content: the look prior, the evidence record, and --strength.
+
+Images are generated here (no shared data needed): a warm wooden-floor-like texture as the clip and a
+blue lake-and-sky-like still as the reference -- the case where copying the reference's colour
+distribution turns the floor teal (hue about +170 degrees).
+"""
+
+import json
+
+import numpy as np
+import pytest
+
+from conftest import REPO, assert_one_line_error, run_ncst
+from ncst_bridge.errors import NcstError
+from ncst_bridge.grade.grade import colour_grade_numpy
+from ncst_bridge.grade.params import PARAMS, GradeParams
+from ncst_bridge.grade.strength import apply_strength, full_strength
+from ncst_bridge.io.images import read_image, write_image
+from ncst_bridge.match.pipeline import MatchConfig, content_difference, match_frames
+
+
+def warm_floor(h=120, w=160, seed=0) -> np.ndarray:
+    """Planks of warm brown wood with grain: hues around orange, mid luminance."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    plank = (np.floor(x * 6) % 2) * 0.08
+    grain = 0.06 * np.sin(40 * y + 3 * np.sin(9 * x)) + rng.normal(0, 0.02, (h, w))
+    base = 0.45 + plank + grain + 0.2 * (1 - y)
+    rgb = np.stack([base * 1.15, base * 0.78, base * 0.45], -1)
+    return np.clip(rgb, 0, 1)
+
+
+def blue_lake(h=120, w=160, seed=1) -> np.ndarray:
+    """A sky (light blue to deep blue) over darker blue water with ripples and a thin warm horizon."""
+    rng = np.random.default_rng(seed)
+    y, x = np.mgrid[0:h, 0:w] / np.array([h, w])[:, None, None]
+    sky = np.stack([0.35 + 0.3 * y, 0.55 + 0.25 * y, 0.9 + 0.05 * y], -1)
+    water = np.stack([0.08 + 0.05 * (1 - y), 0.22 + 0.05 * (1 - y), 0.45 + 0.1 * (1 - y)], -1)
+    water = water + 0.04 * np.sin(60 * y + 5 * x)[..., None] + rng.normal(0, 0.015, (h, w, 1))
+    img = np.where((y < 0.5)[..., None], sky, water)
+    img[(y > 0.48) & (y < 0.52)] = (0.9, 0.6, 0.35)
+    return np.clip(img, 0, 1)
+
+
+def test_warm_clip_to_blue_reference_of_other_content_keeps_its_hue():
+    res = match_frames([warm_floor()], blue_lake(), MatchConfig())
+    ev = res.info["evidence"]
+    assert res.info["solver"] == "prior" and not ev["registered"] and ev["weak"]
+    assert abs(res.params.hue) <= 30, res.params
+    # the distribution fit (what auto did before) copies the reference's colours instead
+    copy = match_frames([warm_floor()], blue_lake(), MatchConfig(solver="direct", iterations=60))
+    assert abs(copy.params.hue) > abs(res.params.hue)
+
+
+def test_prior_follows_a_look_seen_on_other_content():
+    """A warm or cool look on the other half of the bundled sample still moves the prediction that way."""
+    img = read_image(REPO / "samples" / "reference.jpg")[::2, ::2]
+    w = img.shape[1]
+    left, right = img[:, : w // 2], img[:, w // 2:]
+    warm = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=0.8)), MatchConfig())
+    cool = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=-0.8)), MatchConfig())
+    assert warm.info["solver"] == "prior"
+    assert warm.params.temperature > cool.params.temperature + 0.3, (warm.params, cool.params)
+
+
+def test_content_difference_separates_one_scene_from_another():
+    floor = warm_floor()
+    same = content_difference([floor], colour_grade_numpy(floor, GradeParams(brightness=1.3, temperature=0.4)))
+    other = content_difference([floor], blue_lake())
+    assert same < other, (same, other)
+
+
+def test_strength_moves_each_parameter_toward_neutral_in_its_unit():
+    p = GradeParams(brightness=2.0, contrast=0.5, gamma=1.5, hue=90.0, saturation=0.0, sharpness=2.0,
+                    temperature=-0.6)
+    assert apply_strength(p, 1.0) == p
+    assert apply_strength(p, 0.0).is_neutral()
+    half = apply_strength(p, 0.5)
+    assert half.brightness == pytest.approx(2 ** 0.5) and half.contrast == pytest.approx(0.5 ** 0.5)
+    assert half.hue == pytest.approx(45.0) and half.temperature == pytest.approx(-0.3)
+    assert half.saturation == 0.0 and half.sharpness == pytest.approx(2 ** 0.5)
+    for bad in (-0.1, 1.5, float("nan")):
+        with pytest.raises(NcstError, match="strength"):
+            apply_strength(p, bad)
+    assert all(PARAMS[n].lo <= v <= PARAMS[n].hi for n, v in apply_strength(p, 0.3).as_dict().items())
+
+
+def test_match_strength_report_and_bake(tmp_path):
+    clip = write_image(tmp_path / "floor.png", warm_floor())
+    ref = write_image(tmp_path / "lake.png", colour_grade_numpy(blue_lake(), GradeParams(contrast=1.4, gamma=0.8)))
+    proc = run_ncst("match", clip, "--reference", ref, "-o", tmp_path / "full")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning: weak evidence" in proc.stdout and proc.stdout.count("warning") == 1
+    proc = run_ncst("match", clip, "--reference", ref, "-o", tmp_path / "half", "--strength", "0.5")
+    assert proc.returncode == 0, proc.stderr
+    full = GradeParams.load(str(tmp_path / "full" / "params.json"))
+    obj = json.loads((tmp_path / "half" / "params.json").read_text())
+    assert obj["strength"]["value"] == 0.5
+    assert GradeParams(obj["strength"]["full_strength_params"]) == full
+    assert GradeParams.from_json_obj(obj) == apply_strength(full, 0.5)
+    assert "strength" not in json.loads((tmp_path / "full" / "params.json").read_text())
+    rep = json.loads((tmp_path / "half" / "report.json").read_text())
+    ev = rep["solver"]["evidence"]
+    assert set(ev) >= {"registered", "registered_pairs", "inliers", "content_difference", "weak"}
+    assert rep["solver"]["strength"] == 0.5
+    # bake dials the recorded full-strength look, not the already-softened one
+    proc = run_ncst("bake", tmp_path / "half" / "params.json", "-o", tmp_path / "b", "--strength", "1")
+    assert proc.returncode == 0, proc.stderr
+    assert GradeParams.load(str(tmp_path / "b" / "params.json")) == full
+    assert full_strength(str(tmp_path / "full" / "params.json")) == full  # no record: params as they are
+    assert_one_line_error(run_ncst("bake", tmp_path / "half" / "params.json", "-o", tmp_path / "c",
+                                   "--strength", "2"), "strength")
+    assert_one_line_error(run_ncst("match", clip, "--reference", ref, "-o", tmp_path / "d", "--strength", "-1"),
+                          "strength")
+    assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
