@@ -30,19 +30,23 @@ from ncst_bridge.io.limits import set_max_pixels
 # errors import no heavy library (torch alone takes seconds). tests/test_cli_startup.py checks that
 # these lines are the ones the modules register.
 COMMANDS: dict[str, tuple[str, str]] = {
-    "bake": ("ncst_bridge.commands.core",
-             "write look.cube, look.cc, residual.cube and an OCIO config from params.json"),
-    "apply": ("ncst_bridge.commands.core",
-              "render a look onto an image or video (direct f_P, sharpness included)"),
+    "bake": (
+        "ncst_bridge.commands.core",
+        "write look.cube, look.cc, residual.cube and an OCIO config from params.json",
+    ),
+    "apply": ("ncst_bridge.commands.core", "render a look onto an image or video (direct f_P, sharpness included)"),
     "fidelity": ("ncst_bridge.commands.core", "ΔE2000 of each export of a bundle against the direct render"),
     "match": ("ncst_bridge.commands.match", "match clips or stills to a reference still; write a look bundle"),
-    "resolve": ("ncst_bridge.commands.resolve",
-                "install, remove or check the DaVinci Resolve Scripts-menu entry"),
-    "ofx": ("ncst_bridge.ofx.install",
-            "build or install the OpenFX plug-in (NCST Look) for Resolve, Nuke, Vegas, Natron ..."),
+    "resolve": ("ncst_bridge.commands.resolve", "install, remove or check the DaVinci Resolve Scripts-menu entry"),
+    "ofx": (
+        "ncst_bridge.ofx.install",
+        "build or install the OpenFX plug-in (NCST Look) for Resolve, Nuke, Vegas, Natron ...",
+    ),
     "ocio": ("ncst_bridge.commands.ocio", "OCIO configs: add a look to an existing config, list colour spaces"),
-    "pretrain": ("ncst_bridge.commands.pretrain",
-                 "pretrain the NCST network on a folder of images (any layout, MS-COCO works)"),
+    "pretrain": (
+        "ncst_bridge.commands.pretrain",
+        "pretrain the NCST network on a folder of images (any layout, MS-COCO works)",
+    ),
 }
 COMMAND_MODULES = tuple(dict.fromkeys(module for module, _ in COMMANDS.values()))
 
@@ -55,16 +59,23 @@ class _Parser(argparse.ArgumentParser):
 def build_parser(command: str | None = None, everything: bool = True) -> argparse.ArgumentParser:
     """The ``ncst`` parser. With ``everything`` every command's module adds its parser; otherwise only
     the module of ``command`` does, and the other commands get a bare parser carrying their help line."""
-    parser = _Parser(prog="ncst", description="NCST Bridge: match a clip to a reference still with "
-                     "named grading parameters, exported as CDL, 3D LUT and OCIO looks.")
+    parser = _Parser(
+        prog="ncst",
+        description="NCST Bridge: match a clip to a reference still with "
+        "named grading parameters, exported as CDL, 3D LUT and OCIO looks.",
+    )
     parser.add_argument("--version", action="version", version=f"ncst {__version__}")
-    parser.add_argument("--max-pixels", type=int, default=None, metavar="N",
-                        help=f"refuse images and video frames above N pixels, checked from the header "
-                             f"before decoding (default ${MAX_PIXELS_ENV} or 100000000)")
+    parser.add_argument(
+        "--max-pixels",
+        type=int,
+        default=None,
+        metavar="N",
+        help=f"refuse images and video frames above N pixels, checked from the header "
+        f"before decoding (default ${MAX_PIXELS_ENV} or 100000000)",
+    )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
-    wanted = COMMAND_MODULES if everything else tuple(
-        m for name, (m, _) in COMMANDS.items() if name == command)
+    wanted = COMMAND_MODULES if everything else tuple(m for name, (m, _) in COMMANDS.items() if name == command)
     for name in wanted:
         importlib.import_module(name).register(sub)
     for name, (module, help_line) in COMMANDS.items():
@@ -91,9 +102,13 @@ def os_error_message(exc: OSError) -> str:
     """One line for an OS error: the user's file (not our temporary), what happened, the errno name."""
     name = errno.errorcode.get(exc.errno or 0, "")
     what = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0][:200]
-    hint = {errno.ENOSPC: "; free some space or write elsewhere", errno.EFBIG: "; the file system or a "
-            "file-size limit refuses a file this large", errno.EDQUOT: "; over the disk quota",
-            errno.EACCES: "; check the permissions", errno.EROFS: "; write elsewhere"}.get(exc.errno or 0, "")
+    hint = {
+        errno.ENOSPC: "; free some space or write elsewhere",
+        errno.EFBIG: "; the file system or a file-size limit refuses a file this large",
+        errno.EDQUOT: "; over the disk quota",
+        errno.EACCES: "; check the permissions",
+        errno.EROFS: "; write elsewhere",
+    }.get(exc.errno or 0, "")
     files = [public_name(f) for f in (exc.filename, exc.filename2) if f not in (None, "")]
     where = " -> ".join(files)
     return f"{where + ': ' if where else ''}{what}{f' ({name})' if name else ''}{hint}"
@@ -191,8 +206,9 @@ def _main(argv: list[str] | None) -> int:
         if os.environ.get("NCST_DEBUG"):
             traceback.print_exc()
         first = (str(exc).splitlines() or [""])[0][:200]
-        print(f"ncst: internal error: {type(exc).__name__}: {first} (NCST_DEBUG=1 shows the traceback)",
-              file=sys.stderr)
+        print(
+            f"ncst: internal error: {type(exc).__name__}: {first} (NCST_DEBUG=1 shows the traceback)", file=sys.stderr
+        )
         return 70
 
 

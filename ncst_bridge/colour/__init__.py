@@ -12,17 +12,35 @@ from ncst_bridge.colour.defaults import CAMERA_LUT_SIZE, DEFAULT_CONFIG
 # Everything else is imported on first use (numpy, OCIO; camera_luts pulls in colour-science), so
 # importing a light sub-module such as ``colour.options`` for a parser stays fast.
 _LAZY = {
-    "LoadedConfig": "config", "check_space": "config", "colour_space_names": "config",
-    "find_working_space": "config", "load_config": "config", "working_space_in": "config",
-    "from_working": "convert", "to_working": "convert",
-    "ColourSettings": "options", "add_colour_options": "options", "colour_settings": "options",
+    "LoadedConfig": "config",
+    "check_space": "config",
+    "colour_space_names": "config",
+    "find_working_space": "config",
+    "load_config": "config",
+    "working_space_in": "config",
+    "from_working": "convert",
+    "to_working": "convert",
+    "ColourSettings": "options",
+    "add_colour_options": "options",
+    "colour_settings": "options",
     "write_camera_luts": "camera_luts",
 }
 
 __all__ = [
-    "CAMERA_LUT_SIZE", "DEFAULT_CONFIG", "ColourSettings", "LoadedConfig", "add_colour_options",
-    "check_space", "colour_settings", "colour_space_names", "find_working_space", "from_working",
-    "load_config", "to_working", "working_space_in", "write_camera_luts",
+    "CAMERA_LUT_SIZE",
+    "DEFAULT_CONFIG",
+    "ColourSettings",
+    "LoadedConfig",
+    "add_colour_options",
+    "check_space",
+    "colour_settings",
+    "colour_space_names",
+    "find_working_space",
+    "from_working",
+    "load_config",
+    "to_working",
+    "working_space_in",
+    "write_camera_luts",
 ]
 
 

@@ -58,8 +58,10 @@ def _first_line(exc: BaseException) -> str:
 def check_look_name(cfg: OCIO.Config, name: str, source: str) -> str:
     name = (name or "").strip()
     if not name or not _NAME_RE.match(name):
-        raise NcstError(f"look name {name!r}: use letters, digits, spaces, '_', '-', '.', '(' or ')' "
-                        f"(no commas; OCIO reads ',' as a look list and a leading '-' as inverse)")
+        raise NcstError(
+            f"look name {name!r}: use letters, digits, spaces, '_', '-', '.', '(' or ')' "
+            f"(no commas; OCIO reads ',' as a look list and a leading '-' as inverse)"
+        )
     for existing in cfg.getLookNames():
         if existing.lower() == name.lower():
             raise NcstError(f"look '{existing}' already exists in {source}; choose another --name")
@@ -89,8 +91,10 @@ def parse_version(text: str | None) -> tuple[int, int] | None:
     version = (int(m.group(1)), int(m.group(2)))
     lib = tuple(int(v) for v in OCIO.__version__.split(".")[:2])
     if version[0] != 2 or version > lib:
-        raise NcstError(f"--config-version {text}: must be 2.0 .. {lib[0]}.{lib[1]} (a look with ASC CDL "
-                        f"style needs an OCIO v2 config)")
+        raise NcstError(
+            f"--config-version {text}: must be 2.0 .. {lib[0]}.{lib[1]} (a look with ASC CDL "
+            f"style needs an OCIO v2 config)"
+        )
     return version
 
 
@@ -112,8 +116,10 @@ def older_config_hint(loaded: LoadedConfig, version: tuple[int, int]) -> str:
                 fits.append(((int(v.group(1)), int(v.group(2))), name))
         if fits:
             return f"for OCIO {version[0]}.{version[1]} readers use the built-in ocio://{max(fits)[1]}"
-    return (f"start from a config made for OCIO {version[0]}.{version[1]} (e.g. the built-in "
-            f"ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1)")
+    return (
+        f"start from a config made for OCIO {version[0]}.{version[1]} (e.g. the built-in "
+        f"ocio://studio-config-v1.0.0_aces-v1.3_ocio-v2.1)"
+    )
 
 
 def rewrite_search_paths(loaded: LoadedConfig, out_dir: Path) -> list[str]:
@@ -146,13 +152,23 @@ def _with_search_path(cfg: OCIO.Config, entries: list[str]) -> None:
 def _look_check(cfg: OCIO.Config, process_space: str, name: str, bundle: Path, params) -> dict[str, Any]:
     """The new config's look vs the bundle's own OCIO look (exact) and vs the direct render (ΔE2000)."""
     colours = fidelity.sample_colours(20_000, seed=7)
-    new = apply_cpu(exact_cpu_processor(cfg.getProcessor(
-        OCIO.LookTransform(src=process_space, dst=process_space, looks=name))), colours)
-    own = OCIO.Config.CreateFromFile(str(bundle / "ocio" / "config.ocio")) if (bundle / "ocio" / "config.ocio").exists() else None
+    new = apply_cpu(
+        exact_cpu_processor(cfg.getProcessor(OCIO.LookTransform(src=process_space, dst=process_space, looks=name))),
+        colours,
+    )
+    own = (
+        OCIO.Config.CreateFromFile(str(bundle / "ocio" / "config.ocio"))
+        if (bundle / "ocio" / "config.ocio").exists()
+        else None
+    )
     diff = None
     if own is not None:
-        ref = apply_cpu(exact_cpu_processor(own.getProcessor(
-            OCIO.LookTransform(src=DISPLAY_SPACE, dst=DISPLAY_SPACE, looks=LOOK_NAME))), colours)
+        ref = apply_cpu(
+            exact_cpu_processor(
+                own.getProcessor(OCIO.LookTransform(src=DISPLAY_SPACE, dst=DISPLAY_SPACE, looks=LOOK_NAME))
+            ),
+            colours,
+        )
         diff = float(np.abs(new - ref).max())
     stats = fidelity.summarise(fidelity.delta_e(colour_grade_numpy(colours, params), new))
     stats["passes_bar"] = fidelity.passes(stats)
@@ -165,16 +181,24 @@ def run_ociocheck(path: Path, version: tuple[int, int]) -> dict[str, str]:
     if not exe:
         return {"status": "skipped", "detail": "ociocheck not installed (Debian: opencolorio-tools)"}
     try:
-        res = subprocess.run([exe, "--iconfig", str(path)], capture_output=True, text=True, timeout=120,
-                             env={k: v for k, v in os.environ.items() if k != "OCIO"})
+        res = subprocess.run(
+            [exe, "--iconfig", str(path)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env={k: v for k, v in os.environ.items() if k != "OCIO"},
+        )
     except (OSError, subprocess.TimeoutExpired) as exc:
         return {"status": "skipped", "detail": f"ociocheck could not run ({_first_line(exc)})"}
     text = res.stdout + res.stderr
     m = re.search(r"Library Version:\s*([0-9.]+)", text)
     tool = m.group(1) if m else "?"
     if "is not able to load that config version" in text or "Maximum minor version" in text:
-        return {"status": "skipped", "detail": f"ociocheck {tool} cannot read OCIO {version[0]}.{version[1]} "
-                                               f"configs (it reads up to its own version)"}
+        return {
+            "status": "skipped",
+            "detail": f"ociocheck {tool} cannot read OCIO {version[0]}.{version[1]} "
+            f"configs (it reads up to its own version)",
+        }
     lines = [ln.strip() for ln in text.splitlines() if ln.strip()]
     errors = [ln for ln in lines if "ERROR" in ln or "error" in ln.lower() or "failed" in ln.lower()]
     if res.returncode != 0 or any("ERROR" in ln for ln in lines):
@@ -183,25 +207,39 @@ def run_ociocheck(path: Path, version: tuple[int, int]) -> dict[str, str]:
     return {"status": "passed", "detail": f"ociocheck {tool}"}
 
 
-def add_look(config: str | None, bundle: str | Path, name: str, output: str | Path,
-             process_space: str | None = None, force: bool = False,
-             config_version: str | None = None) -> dict[str, Any]:
+def add_look(
+    config: str | None,
+    bundle: str | Path,
+    name: str,
+    output: str | Path,
+    process_space: str | None = None,
+    force: bool = False,
+    config_version: str | None = None,
+) -> dict[str, Any]:
     """Write ``output``: the config plus the bundle's look (see the module docstring). Returns a report."""
     out = Path(output)
     if out.suffix.lower() != ".ocio":
         raise NcstError(f"{out}: the new config's name must end in .ocio")
     if not out.resolve().parent.is_dir():  # checked before the (slow) config load and checks
-        raise NcstError(f"{out.parent}: no such folder; create it first (add-look writes the config and "
-                        f"its {LOOK_DIR}/ folder there)")
-    if config and not str(config).startswith("ocio://") and Path(config).exists() \
-            and out.resolve() == Path(config).resolve():
+        raise NcstError(
+            f"{out.parent}: no such folder; create it first (add-look writes the config and "
+            f"its {LOOK_DIR}/ folder there)"
+        )
+    if (
+        config
+        and not str(config).startswith("ocio://")
+        and Path(config).exists()
+        and out.resolve() == Path(config).resolve()
+    ):
         raise NcstError(f"{out}: is the source config; add-look never changes it, choose another -o")
     check_new_output(out, force)
     requested = parse_version(config_version)
     loaded = load_config(config)
     if loaded.version[0] < 2:
-        raise NcstError(f"{loaded.label}: OCIO v1 config; add-look needs a v2 config (ASC-style CDL). "
-                        f"Upgrade it first, e.g. ociocheck --iconfig OLD --oconfig NEW")
+        raise NcstError(
+            f"{loaded.label}: OCIO v1 config; add-look needs a v2 config (ASC-style CDL). "
+            f"Upgrade it first, e.g. ociocheck --iconfig OLD --oconfig NEW"
+        )
     folder, cc_src, residual_src = bundle_files(bundle)
     params = load_look(folder)
     fidelity.check_lut_files(folder, ("residual.cube",))  # the user's files, named, before any staging
@@ -226,15 +264,19 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
 
     cfg = copy.deepcopy(loaded.config)  # the loaded config is shared (cached): never edit it
     search = [LOOK_DIR] + [e for e in rewrite_search_paths(loaded, out_dir) if e != LOOK_DIR]
-    description = ("NCST look: ASC CDL (clamping) then residual 3D LUT, tetrahedral; parameters " +
-                   ", ".join(f"{k}={v:g}" for k, v in params.as_dict().items()))
-    cfg.addLook(OCIO.Look(name=name, processSpace=ps, transform=look_group(cc_name, residual_name),
-                          description=description))
+    description = "NCST look: ASC CDL (clamping) then residual 3D LUT, tetrahedral; parameters " + ", ".join(
+        f"{k}={v:g}" for k, v in params.as_dict().items()
+    )
+    cfg.addLook(
+        OCIO.Look(name=name, processSpace=ps, transform=look_group(cc_name, residual_name), description=description)
+    )
     try:
         cfg.setVersion(*version)
     except Exception as exc:
-        raise NcstError(f"cannot write {loaded.label} as OCIO {version[0]}.{version[1]} ({_first_line(exc)}); "
-                        f"{older_config_hint(loaded, version)}") from None
+        raise NcstError(
+            f"cannot write {loaded.label} as OCIO {version[0]}.{version[1]} ({_first_line(exc)}); "
+            f"{older_config_hint(loaded, version)}"
+        ) from None
 
     clean_stale_parts(out_dir)
     stage = Path(tempfile.mkdtemp(prefix=temp_prefix(LOOK_DIR), suffix=".part", dir=out_dir))
@@ -254,13 +296,17 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
         check = _look_check(cfg, ps, name, folder, params)
         de = check["delta_e_vs_direct_render"]
         if ps_is_working and not de["passes_bar"]:
-            raise NcstError(f"{folder}: its residual.cube/look.cc disagree with its params.json (ΔE2000 vs "
-                            f"direct render mean {de['mean']:.3f}, max {de['max']:.2f}, over the bar "
-                            f"mean {fidelity.BAR['mean']}/max {fidelity.BAR['max']}); nothing written -- "
-                            f"bake the bundle again")
+            raise NcstError(
+                f"{folder}: its residual.cube/look.cc disagree with its params.json (ΔE2000 vs "
+                f"direct render mean {de['mean']:.3f}, max {de['max']:.2f}, over the bar "
+                f"mean {fidelity.BAR['mean']}/max {fidelity.BAR['max']}); nothing written -- "
+                f"bake the bundle again"
+            )
         if check["max_abs_diff_vs_bundle_look"] is not None and check["max_abs_diff_vs_bundle_look"] > MATCH_TOLERANCE:
-            raise NcstError(f"the look in the new config differs from the bundle's own OCIO look "
-                            f"(max {check['max_abs_diff_vs_bundle_look']:.2e}); nothing written")
+            raise NcstError(
+                f"the look in the new config differs from the bundle's own OCIO look "
+                f"(max {check['max_abs_diff_vs_bundle_look']:.2e}); nothing written"
+            )
         # beside the new config, so its relative search paths resolve as they will there
         fd, staged_name = tempfile.mkstemp(prefix=temp_prefix(out.name), suffix=".part.ocio", dir=out_dir)
         os.close(fd)
@@ -301,13 +347,21 @@ def add_look(config: str | None, bundle: str | Path, name: str, output: str | Pa
         shutil.rmtree(stage, ignore_errors=True)
     too_new = None
     if version > DEBIAN_OCIO:
-        too_new = (f"OCIO {version[0]}.{version[1]} configs load only in OCIO >= {version[0]}.{version[1]} "
-                   f"(Debian 12's ociocheck/oiiotool and Blender 3.4 read up to 2.1): "
-                   f"{older_config_hint(loaded, DEBIAN_OCIO)}")
+        too_new = (
+            f"OCIO {version[0]}.{version[1]} configs load only in OCIO >= {version[0]}.{version[1]} "
+            f"(Debian 12's ociocheck/oiiotool and Blender 3.4 read up to 2.1): "
+            f"{older_config_hint(loaded, DEBIAN_OCIO)}"
+        )
     return {
         "too_new_for": too_new,
-        "output": str(out), "source": loaded.label, "look": name, "process_space": ps,
-        "process_space_is_working_space": ps_is_working, "ocio_version": f"{version[0]}.{version[1]}",
-        "files": [str(look_dir / cc_name), str(look_dir / residual_name)], "search_path": search,
-        "ociocheck": ociocheck, **final_check,
+        "output": str(out),
+        "source": loaded.label,
+        "look": name,
+        "process_space": ps,
+        "process_space_is_working_space": ps_is_working,
+        "ocio_version": f"{version[0]}.{version[1]}",
+        "files": [str(look_dir / cc_name), str(look_dir / residual_name)],
+        "search_path": search,
+        "ociocheck": ociocheck,
+        **final_check,
     }

@@ -56,7 +56,7 @@ from ncst_bridge.io.atomic import atomic_file
 from ncst_bridge.io.ocio_build import cdl_transform, exact_cpu_processor
 
 SHAPER_SIZE = 4096
-BLACK_FRACTION = 0.03    # lattice share below black (when the space encodes values below black)
+BLACK_FRACTION = 0.03  # lattice share below black (when the space encodes values below black)
 # Above white: lattice node of white (a fraction of the axis, when the space encodes super-whites)
 # and how the log steps above it are spread. Above white the camera-to-Rec.709 matrix mixes channels
 # before the clip, so a cell a stop wide has corners whose red lies far below white while the exact
@@ -67,7 +67,7 @@ BLACK_FRACTION = 0.03    # lattice share below black (when the space encodes val
 # docs/interop.md for the table).
 WHITE_FRACTION = 0.85
 HIGHLIGHT_POWER = 0.5
-HIGHLIGHT_STOPS = 1.0    # the fidelity report's highlight set: display colours this many stops over
+HIGHLIGHT_STOPS = 1.0  # the fidelity report's highlight set: display colours this many stops over
 LINEAR_RANGE = (0.0, 1.0)  # scene-linear inputs: the shaper covers [0, 1] (above clamps)
 DECIMALS = 7
 
@@ -85,17 +85,18 @@ def camera_file_names(input_space: str) -> dict[str, str]:
 
 # --- the shaper -------------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class Shaper:
     """Per-channel 1D shaper: camera code value x -> lattice coordinate s in [0, 1]."""
 
     x_lo: float
     x_hi: float
-    nodes: int          # 3D lattice size N
-    black_node: int     # lattice node of working-space code 0
-    white_node: int     # lattice node of working-space code 1
-    g_min: float        # neutral response at x_lo (working code, unclipped; < 0 below black)
-    g_max: float        # neutral response at x_hi (> 1 for super-whites)
+    nodes: int  # 3D lattice size N
+    black_node: int  # lattice node of working-space code 0
+    white_node: int  # lattice node of working-space code 1
+    g_min: float  # neutral response at x_lo (working code, unclipped; < 0 below black)
+    g_max: float  # neutral response at x_hi (> 1 for super-whites)
 
     def phi(self, g: np.ndarray) -> np.ndarray:
         """Working-space neutral code (unclipped) -> lattice coordinate."""
@@ -107,7 +108,7 @@ class Shaper:
             s = np.where(lo, i0 * (1.0 - np.clip(g, self.g_min, 0.0) / self.g_min), s)
         if i1 < n1:
             u = np.log(np.clip(g, 1.0, self.g_max)) / math.log(self.g_max)
-            s = np.where(g > 1, i1 + (n1 - i1) * u ** HIGHLIGHT_POWER, s)
+            s = np.where(g > 1, i1 + (n1 - i1) * u**HIGHLIGHT_POWER, s)
         return np.clip(s / n1, 0.0, 1.0)
 
     def phi_inverse(self, s: np.ndarray) -> np.ndarray:
@@ -132,8 +133,9 @@ def input_domain(loaded: LoadedConfig, input_space: str) -> tuple[float, float]:
     return LINEAR_RANGE if enc == "scene-linear" else (0.0, 1.0)
 
 
-def build_shaper(input_space: str, config: str | LoadedConfig | None, nodes: int,
-                 shaper_size: int = SHAPER_SIZE) -> tuple[Shaper, np.ndarray, np.ndarray]:
+def build_shaper(
+    input_space: str, config: str | LoadedConfig | None, nodes: int, shaper_size: int = SHAPER_SIZE
+) -> tuple[Shaper, np.ndarray, np.ndarray]:
     """The shaper for a space, its 1D table (``shaper_size`` samples of x_lo..x_hi) and the x of each
     lattice node (exact, through OCIO's inverse transform)."""
     loaded = load_config(config)
@@ -145,16 +147,22 @@ def build_shaper(input_space: str, config: str | LoadedConfig | None, nodes: int
     xs = np.linspace(x_lo, x_hi, shaper_size)
     g = apply_cpu(fwd, _neutral(xs))
     if np.abs(g - g[:, :1]).max() > 1e-3:
-        raise NcstError(f"'{src}': its neutral axis does not stay neutral in the working space; "
-                        f"no per-channel shaper fits (use the .clf export)")
+        raise NcstError(
+            f"'{src}': its neutral axis does not stay neutral in the working space; "
+            f"no per-channel shaper fits (use the .clf export)"
+        )
     g = g[:, 0]
     if not np.all(np.diff(g) > 0):
-        raise NcstError(f"'{src}': the conversion to the working space is not increasing on the "
-                        f"neutral axis; no shaper LUT can be built for it (use the .clf export)")
+        raise NcstError(
+            f"'{src}': the conversion to the working space is not increasing on the "
+            f"neutral axis; no shaper LUT can be built for it (use the .clf export)"
+        )
     g_min, g_max = float(g[0]), float(g[-1])
     if g_min > 1e-4 or g_max < 1.0 - 1e-4:
-        raise NcstError(f"'{src}': its code range {x_lo:g}..{x_hi:g} does not reach the working space's "
-                        f"black and white (neutral response {g_min:.3f}..{g_max:.3f})")
+        raise NcstError(
+            f"'{src}': its code range {x_lo:g}..{x_hi:g} does not reach the working space's "
+            f"black and white (neutral response {g_min:.3f}..{g_max:.3f})"
+        )
     n1 = nodes - 1
     i0 = max(1, round(BLACK_FRACTION * n1)) if g_min < -1e-6 else 0
     i1 = min(n1 - 1, round(WHITE_FRACTION * n1)) if g_max > 1.0 + 1e-6 else n1
@@ -166,24 +174,32 @@ def build_shaper(input_space: str, config: str | LoadedConfig | None, nodes: int
     return shaper, table_1d, node_x
 
 
-def from_camera_direct(x: np.ndarray, params: ParamsLike, input_space: str,
-                       config: str | LoadedConfig | None = None) -> np.ndarray:
+def from_camera_direct(
+    x: np.ndarray, params: ParamsLike, input_space: str, config: str | LoadedConfig | None = None
+) -> np.ndarray:
     """The direct render the from-camera exports reproduce: f_P's colour part after to_working."""
     loaded = load_config(config)
     x_lo, x_hi = input_domain(loaded, check_space(loaded, input_space, "input colour space"))
     return colour_grade_numpy(to_working(np.clip(x, x_lo, x_hi), input_space, loaded), params)
 
 
-def in_space_direct(x: np.ndarray, params: ParamsLike, space: str,
-                    config: str | LoadedConfig | None = None) -> np.ndarray:
+def in_space_direct(
+    x: np.ndarray, params: ParamsLike, space: str, config: str | LoadedConfig | None = None
+) -> np.ndarray:
     """The grade sandwiched in ``space``: to the working space, f_P's colour part, and back."""
     from ncst_bridge.colour.convert import from_working
 
     return from_working(from_camera_direct(x, params, space, config), space, config)
 
 
-def bake_from_camera(params: ParamsLike, input_space: str, config: str | LoadedConfig | None = None,
-                     size: int = CAMERA_LUT_SIZE, shaper_size: int = SHAPER_SIZE, back_to_input: bool = False):
+def bake_from_camera(
+    params: ParamsLike,
+    input_space: str,
+    config: str | LoadedConfig | None = None,
+    size: int = CAMERA_LUT_SIZE,
+    shaper_size: int = SHAPER_SIZE,
+    back_to_input: bool = False,
+):
     """``(shaper, shaper_table (S,), table (N, N, N, 3) [r, g, b])`` of the from-camera LUT
     (``back_to_input``: of the in-space LUT, whose output is re-encoded in the input space)."""
     shaper, table_1d, node_x = build_shaper(input_space, config, size, shaper_size)
@@ -195,13 +211,20 @@ def bake_from_camera(params: ParamsLike, input_space: str, config: str | LoadedC
 
 # --- writers ----------------------------------------------------------------------------------
 
+
 def _rows(values: np.ndarray) -> str:
     fmt = f"%.{DECIMALS}f %.{DECIMALS}f %.{DECIMALS}f\n"
     return "".join(fmt % tuple(v) for v in np.asarray(values, dtype=np.float64))
 
 
-def write_shaper_cube(path: str | Path, x_range: tuple[float, float], shaper_table: np.ndarray,
-                      table: np.ndarray, comments: list[str], force: bool = False) -> Path:
+def write_shaper_cube(
+    path: str | Path,
+    x_range: tuple[float, float],
+    shaper_table: np.ndarray,
+    table: np.ndarray,
+    comments: list[str],
+    force: bool = False,
+) -> Path:
     """Resolve-form .cube: comments, then 1D shaper and 3D sizes and input ranges, 1D rows, 3D rows.
 
     No TITLE (OCIO's Resolve reader refuses it next to LUT_1D_SIZE); red fastest in the 3D part.
@@ -209,8 +232,10 @@ def write_shaper_cube(path: str | Path, x_range: tuple[float, float], shaper_tab
     n1d, n3d = len(shaper_table), table.shape[0]
     lo, hi = x_range
     head = "".join(f"# {c}\n" for c in comments)
-    head += (f"LUT_1D_SIZE {n1d}\nLUT_1D_INPUT_RANGE {lo:.{DECIMALS}f} {hi:.{DECIMALS}f}\n"
-             f"LUT_3D_SIZE {n3d}\nLUT_3D_INPUT_RANGE 0.0 1.0\n")
+    head += (
+        f"LUT_1D_SIZE {n1d}\nLUT_1D_INPUT_RANGE {lo:.{DECIMALS}f} {hi:.{DECIMALS}f}\n"
+        f"LUT_3D_SIZE {n3d}\nLUT_3D_INPUT_RANGE 0.0 1.0\n"
+    )
     body = _rows(np.repeat(np.asarray(shaper_table)[:, None], 3, axis=1))
     body += _rows(np.asarray(table).reshape(-1, 3, order="F"))
     path = Path(path)
@@ -232,8 +257,9 @@ def residual_transform(params: ParamsLike, size: int) -> OCIO.Lut3DTransform | N
     return lut
 
 
-def camera_chain(params: ParamsLike, input_space: str, config: str | LoadedConfig | None = None,
-                 size: int = 33) -> tuple[OCIO.Config, OCIO.GroupTransform]:
+def camera_chain(
+    params: ParamsLike, input_space: str, config: str | LoadedConfig | None = None, size: int = 33
+) -> tuple[OCIO.Config, OCIO.GroupTransform]:
     """The exact from-camera chain as an OCIO group: CST -> clip [0, 1] -> ASC CDL -> residual."""
     loaded = load_config(config)
     src = check_space(loaded, input_space, "input colour space")
@@ -249,8 +275,14 @@ def camera_chain(params: ParamsLike, input_space: str, config: str | LoadedConfi
     return loaded.config, group
 
 
-def write_camera_clf(path: str | Path, params: ParamsLike, input_space: str,
-                     config: str | LoadedConfig | None = None, size: int = 33, force: bool = False) -> Path:
+def write_camera_clf(
+    path: str | Path,
+    params: ParamsLike,
+    input_space: str,
+    config: str | LoadedConfig | None = None,
+    size: int = 33,
+    force: bool = False,
+) -> Path:
     """The exact from-camera chain as CLF (OCIO's writer; the residual sampled at ``size``^3)."""
     cfg, group = camera_chain(params, input_space, config, size)
     proc = cfg.getProcessor(group)
@@ -263,8 +295,14 @@ def write_camera_clf(path: str | Path, params: ParamsLike, input_space: str,
 
 # --- fidelity ---------------------------------------------------------------------------------
 
-def camera_colour_sets(input_space: str, config: str | LoadedConfig | None = None, n: int = 100_000,
-                       seed: int = 0, pixels: np.ndarray | None = None) -> dict[str, np.ndarray]:
+
+def camera_colour_sets(
+    input_space: str,
+    config: str | LoadedConfig | None = None,
+    n: int = 100_000,
+    seed: int = 0,
+    pixels: np.ndarray | None = None,
+) -> dict[str, np.ndarray]:
     """Camera code values to measure on: ``display_colours`` (fidelity.sample_colours, optionally
     with photo pixels, carried into the camera encoding), ``highlights`` (the same colours one stop
     over -- scene-linear x2 -- where log footage clips; only for spaces that encode super-whites)
@@ -275,11 +313,10 @@ def camera_colour_sets(input_space: str, config: str | LoadedConfig | None = Non
     src = check_space(loaded, input_space, "input colour space")
     x_lo, x_hi = input_domain(loaded, src)
     rng = np.random.default_rng(seed + 1)
-    codes = np.concatenate([x_lo + (x_hi - x_lo) * rng.random((n, 3)),
-                            _neutral(np.linspace(x_lo, x_hi, 1024))])
+    codes = np.concatenate([x_lo + (x_hi - x_lo) * rng.random((n, 3)), _neutral(np.linspace(x_lo, x_hi, 1024))])
     display = fidelity.sample_colours(n, seed, pixels)
     sets = {"display_colours": from_working(display, src, loaded)}
-    lin = np.where(display <= 0.04045, display / 12.92, ((display + 0.055) / 1.055) ** 2.4) * 2.0 ** HIGHLIGHT_STOPS
+    lin = np.where(display <= 0.04045, display / 12.92, ((display + 0.055) / 1.055) ** 2.4) * 2.0**HIGHLIGHT_STOPS
     over = np.where(lin <= 0.0031308, 12.92 * lin, 1.055 * np.power(lin, 1 / 2.4) - 0.055)  # unclipped sRGB
     highlights = from_working(over, src, loaded)
     if np.all((highlights >= x_lo - 1e-6) & (highlights <= x_hi + 1e-6)):  # the space holds them
@@ -299,10 +336,14 @@ def file_processor(path: str | Path) -> OCIO.CPUProcessor:
         raise NcstError(f"{path}: OCIO cannot read it ({str(exc).splitlines()[0][:160]})") from None
 
 
-def camera_fidelity(path: str | Path, params: ParamsLike, input_space: str,
-                    config: str | LoadedConfig | None = None,
-                    sets: dict[str, np.ndarray] | None = None, output_in_input_space: bool = False
-                    ) -> dict[str, dict[str, float]]:
+def camera_fidelity(
+    path: str | Path,
+    params: ParamsLike,
+    input_space: str,
+    config: str | LoadedConfig | None = None,
+    sets: dict[str, np.ndarray] | None = None,
+    output_in_input_space: bool = False,
+) -> dict[str, dict[str, float]]:
     """ΔE2000 of a from-camera file (read by OCIO) against the direct render, per colour set.
 
     ``output_in_input_space``: the file's output is in the input space (look_in_*); it is brought to
@@ -323,9 +364,17 @@ def camera_fidelity(path: str | Path, params: ParamsLike, input_space: str,
 
 # --- the bundle writer ------------------------------------------------------------------------
 
-def write_camera_luts(folder: str | Path, params: ParamsLike, input_space: str,
-                      config: str | LoadedConfig | None = None, size: int = CAMERA_LUT_SIZE,
-                      residual_size: int = 33, measure: bool = True, samples: int = 50_000) -> dict[str, Any]:
+
+def write_camera_luts(
+    folder: str | Path,
+    params: ParamsLike,
+    input_space: str,
+    config: str | LoadedConfig | None = None,
+    size: int = CAMERA_LUT_SIZE,
+    residual_size: int = 33,
+    measure: bool = True,
+    samples: int = 50_000,
+) -> dict[str, Any]:
     """Write the from-camera exports into a bundle folder; return (and merge into params.json, when
     the folder has one) the ``colour_management`` block that says which file is which.
 
@@ -346,64 +395,89 @@ def write_camera_luts(folder: str | Path, params: ParamsLike, input_space: str,
     block: dict[str, Any] = {
         "working_space": {
             "definition": "display-referred code values: Rec.709 primaries, D65, sRGB (IEC 61966-2-1) "
-                          "encoding, clipped to [0, 1]; the grade's parameters are defined here",
+            "encoding, clipped to [0, 1]; the grade's parameters are defined here",
             "ocio_name": working,
             "conversion": "colorimetric colour-space transform of the OCIO config (no tone mapping, "
-                          "no gamut mapping), then clip to [0, 1]",
+            "no gamut mapping), then clip to [0, 1]",
         },
         "ocio_config": loaded.source,
         "input_space": src,
         "files": {},
     }
-    look_note = (f"the look alone, working space in and out: place it after a colour space transform "
-                 f"from '{src}' to Rec.709 primaries / sRGB encoding (tone and gamut mapping off)")
+    look_note = (
+        f"the look alone, working space in and out: place it after a colour space transform "
+        f"from '{src}' to Rec.709 primaries / sRGB encoding (tone and gamut mapping off)"
+    )
     for name in ("look.cube", "look.cc", "residual.cube", "ocio/config.ocio"):
-        block["files"][name] = {"role": "look", "input": "working space", "output": "working space",
-                                "use": look_note}
+        block["files"][name] = {"role": "look", "input": "working space", "output": "working space", "use": look_note}
     if src == working:
-        block["files"] = {k: dict(v, use="the look, applied directly: the input is the working space")
-                          for k, v in block["files"].items()}
+        block["files"] = {
+            k: dict(v, use="the look, applied directly: the input is the working space")
+            for k, v in block["files"].items()
+        }
         _merge_params_json(folder, block, [])
         return block
 
     names = camera_file_names(src)
     shaper, table_1d, table = bake_from_camera(p, src, loaded, size)
-    comments = [f"NCST look from camera: {src} code values in, graded display-referred sRGB/Rec.709 out",
-                f"input transform: OCIO {loaded.source}, '{src}' -> '{working}', clip to 0..1, then the grade",
-                f"form: Resolve 1D shaper ({len(table_1d)}) + {size}^3 3D, tetrahedral"]
-    comments += [f"{n} = {p[n]:g} is spatial: not in this LUT (applied by ncst apply / the OFX plugin)"
-                 for n in ("sharpness",) if p[n] != 1.0]
+    comments = [
+        f"NCST look from camera: {src} code values in, graded display-referred sRGB/Rec.709 out",
+        f"input transform: OCIO {loaded.source}, '{src}' -> '{working}', clip to 0..1, then the grade",
+        f"form: Resolve 1D shaper ({len(table_1d)}) + {size}^3 3D, tetrahedral",
+    ]
+    comments += [
+        f"{n} = {p[n]:g} is spatial: not in this LUT (applied by ncst apply / the OFX plugin)"
+        for n in ("sharpness",)
+        if p[n] != 1.0
+    ]
     write_shaper_cube(folder / names["cube"], (shaper.x_lo, shaper.x_hi), table_1d, table, comments)
     write_camera_clf(folder / names["clf"], p, src, loaded, size=residual_size)
     _, _, table_in = bake_from_camera(p, src, loaded, size, back_to_input=True)
-    comments_in = [f"NCST look inside {src}: {src} in, graded and re-encoded as {src} out",
-                   f"= to '{working}' (clip 0..1), the grade, back to '{src}' (OCIO {loaded.source})",
-                   f"form: Resolve 1D shaper ({len(table_1d)}) + {size}^3 3D, tetrahedral"] + comments[3:]
+    comments_in = [
+        f"NCST look inside {src}: {src} in, graded and re-encoded as {src} out",
+        f"= to '{working}' (clip 0..1), the grade, back to '{src}' (OCIO {loaded.source})",
+        f"form: Resolve 1D shaper ({len(table_1d)}) + {size}^3 3D, tetrahedral",
+    ] + comments[3:]
     write_shaper_cube(folder / names["in"], (shaper.x_lo, shaper.x_hi), table_1d, table_in, comments_in)
-    common = {"role": "from camera", "input": f"{src} code values",
-              "output": "graded working space (display-referred sRGB/Rec.709)",
-              "use": "one node on the camera footage in a non-colour-managed timeline (no CST before it)"}
-    block["files"][names["cube"]] = dict(common, form=f"Resolve .cube: 1D shaper {len(table_1d)} + "
-                                         f"{size}^3 3D, tetrahedral", lattice=size,
-                                         shaper={"black_node": shaper.black_node, "white_node": shaper.white_node})
-    block["files"][names["clf"]] = dict(common, form="Academy/ASC CLF: exact input transform, ASC CDL, "
-                                        f"residual {residual_size}^3 LUT (identity omitted)")
+    common = {
+        "role": "from camera",
+        "input": f"{src} code values",
+        "output": "graded working space (display-referred sRGB/Rec.709)",
+        "use": "one node on the camera footage in a non-colour-managed timeline (no CST before it)",
+    }
+    block["files"][names["cube"]] = dict(
+        common,
+        form=f"Resolve .cube: 1D shaper {len(table_1d)} + {size}^3 3D, tetrahedral",
+        lattice=size,
+        shaper={"black_node": shaper.black_node, "white_node": shaper.white_node},
+    )
+    block["files"][names["clf"]] = dict(
+        common,
+        form=f"Academy/ASC CLF: exact input transform, ASC CDL, residual {residual_size}^3 LUT (identity omitted)",
+    )
     block["files"][names["in"]] = {
-        "role": "in input space", "input": f"{src} code values", "output": f"{src} code values, graded",
+        "role": "in input space",
+        "input": f"{src} code values",
+        "output": f"{src} code values, graded",
         "use": f"a node in a colour-managed timeline whose working space is '{src}' (Resolve RCM/ACES): "
-               "the look between a CST to the working space and back, in one LUT; highlights above the "
-               "working space's white clip there",
-        "form": f"Resolve .cube: 1D shaper {len(table_1d)} + {size}^3 3D, tetrahedral", "lattice": size}
+        "the look between a CST to the working space and back, in one LUT; highlights above the "
+        "working space's white clip there",
+        "form": f"Resolve .cube: 1D shaper {len(table_1d)} + {size}^3 3D, tetrahedral",
+        "lattice": size,
+    }
     if measure:
         sets = camera_colour_sets(src, loaded, n=samples)
         for key in ("cube", "clf", "in"):
             block["files"][names[key]]["fidelity"] = camera_fidelity(
-                folder / names[key], p, src, loaded, sets, output_in_input_space=(key == "in"))
-        block["fidelity_metric"] = ("CIEDE2000 vs the direct render f_P(to_working(x)), sRGB D65 (look_in_*: "
-                                    "its output converted to the working space first); bar "
-                                    f"{fidelity.BAR} applies to display_colours; highlights: the same "
-                                    "colours one stop over (clipped log highlights); code_values adds "
-                                    "super-whites and out-of-gamut codes, which clip")
+                folder / names[key], p, src, loaded, sets, output_in_input_space=(key == "in")
+            )
+        block["fidelity_metric"] = (
+            "CIEDE2000 vs the direct render f_P(to_working(x)), sRGB D65 (look_in_*: "
+            "its output converted to the working space first); bar "
+            f"{fidelity.BAR} applies to display_colours; highlights: the same "
+            "colours one stop over (clipped log highlights); code_values adds "
+            "super-whites and out-of-gamut codes, which clip"
+        )
     _merge_params_json(folder, block, list(names.values()))
     return block
 
@@ -425,8 +499,9 @@ def _merge_params_json(folder: Path, block: dict[str, Any], new_files: list[str]
     write_json(path, obj)
 
 
-def check_camera_exports(folder: str | Path, params: ParamsLike, samples: int = 50_000,
-                         pixels: np.ndarray | None = None) -> dict[str, dict[str, float]]:
+def check_camera_exports(
+    folder: str | Path, params: ParamsLike, samples: int = 50_000, pixels: np.ndarray | None = None
+) -> dict[str, dict[str, float]]:
     """ΔE2000 (display colours carried into the camera encoding) of a bundle's from-camera files, as
     recorded in its params.json ``colour_management`` block; {} for bundles without one."""
     import json
@@ -438,13 +513,18 @@ def check_camera_exports(folder: str | Path, params: ParamsLike, samples: int = 
     except (OSError, ValueError, RecursionError):
         return {}  # the look itself was read from it already; nothing camera-side to check
     cm = (obj.get("colour_management") if isinstance(obj, dict) else None) or {}
-    if not isinstance(cm, dict) or not isinstance(cm.get("files", {}), dict) \
-            or not all(isinstance(v, dict) for v in cm.get("files", {}).values()):
-        raise NcstError(f"{source}: \"colour_management\" must be the object ncst writes "
-                        f"(input_space, files: {{name: {{role: ...}}}}), got {json.dumps(cm)[:60]}")
+    if (
+        not isinstance(cm, dict)
+        or not isinstance(cm.get("files", {}), dict)
+        or not all(isinstance(v, dict) for v in cm.get("files", {}).values())
+    ):
+        raise NcstError(
+            f'{source}: "colour_management" must be the object ncst writes '
+            f"(input_space, files: {{name: {{role: ...}}}}), got {json.dumps(cm)[:60]}"
+        )
     space, config = cm.get("input_space"), cm.get("ocio_config")
     if (space is not None and not isinstance(space, str)) or (config is not None and not isinstance(config, str)):
-        raise NcstError(f"{source}: \"colour_management\" input_space and ocio_config must be names (strings)")
+        raise NcstError(f'{source}: "colour_management" input_space and ocio_config must be names (strings)')
     files = {f: v for f, v in cm.get("files", {}).items() if v.get("role") in ("from camera", "in input space")}
     if not space or not files:
         return {}
@@ -453,6 +533,7 @@ def check_camera_exports(folder: str | Path, params: ParamsLike, samples: int = 
     for name, info in files.items():
         if not (folder / name).exists():
             raise NcstError(f"{folder}: params.json lists {name}, which is missing")
-        out[f"{name} (from {space})"] = camera_fidelity(folder / name, params, space, config, sets,
-                                                        output_in_input_space=info["role"] == "in input space")["display_colours"]
+        out[f"{name} (from {space})"] = camera_fidelity(
+            folder / name, params, space, config, sets, output_in_input_space=info["role"] == "in input space"
+        )["display_colours"]
     return out

@@ -30,11 +30,11 @@ from ncst_bridge.errors import NcstError
 # Names (or aliases) of the working space, in the order they are tried.
 WORKING_SPACE_CANDIDATES = (
     "sRGB Encoded Rec.709 (sRGB)",  # ACES studio/CG configs >= 2.1.0
-    "srgb_tx",                      # alias in every ACES 1.3/2.x studio and CG config
-    "sRGB - Texture",               # ACES configs v1.0.0 (OCIO 2.1)
+    "srgb_tx",  # alias in every ACES 1.3/2.x studio and CG config
+    "sRGB - Texture",  # ACES configs v1.0.0 (OCIO 2.1)
     "srgb_texture",
-    "Utility - sRGB - Texture",     # ACES 1.2 (OCIO v1-era) config
-    "ncst_display_encoded",         # configs written by NCST (io/ocio_build.py)
+    "Utility - sRGB - Texture",  # ACES 1.2 (OCIO v1-era) config
+    "ncst_display_encoded",  # configs written by NCST (io/ocio_build.py)
 )
 
 # The reference the working space is checked against (in the built-in config, by interchange roles).
@@ -48,7 +48,7 @@ class LoadedConfig:
     """An OCIO config and where it came from (its URI or absolute path)."""
 
     config: OCIO.Config
-    source: str          # as given, ocio:// resolved to the concrete built-in name
+    source: str  # as given, ocio:// resolved to the concrete built-in name
     is_builtin: bool
 
     @property
@@ -73,10 +73,12 @@ def resolve_config_name(spec: str | None) -> tuple[str, bool]:
     spec = (spec or "").strip() or DEFAULT_CONFIG
     if spec.startswith("ocio://"):
         resolved = OCIO.ResolveConfigPath(spec)
-        name = resolved[len("ocio://"):]
+        name = resolved[len("ocio://") :]
         if name not in builtin_names() and name != "default":
-            raise NcstError(f"unknown built-in OCIO config '{spec}' (built-in: ocio://studio-config-latest, "
-                            f"ocio://cg-config-latest, {', '.join('ocio://' + n for n in builtin_names()[:3])}, ...)")
+            raise NcstError(
+                f"unknown built-in OCIO config '{spec}' (built-in: ocio://studio-config-latest, "
+                f"ocio://cg-config-latest, {', '.join('ocio://' + n for n in builtin_names()[:3])}, ...)"
+            )
         return resolved, True
     path = Path(spec).expanduser()
     if not path.exists():
@@ -155,8 +157,7 @@ def check_space(loaded: LoadedConfig, name: str, what: str = "colour space") -> 
     if not canon:
         near = close_matches(cfg, name)
         hint = f"; did you mean {', '.join(repr(m) for m in near)}?" if near else ""
-        raise NcstError(f"unknown {what} '{name}' in {loaded.label}{hint} "
-                        f"(ncst ocio spaces lists them)")
+        raise NcstError(f"unknown {what} '{name}' in {loaded.label}{hint} (ncst ocio spaces lists them)")
     if cfg.getColorSpace(canon).isData():
         raise NcstError(f"{what} '{canon}' is a data space (no colour conversion is defined for it)")
     return canon
@@ -201,8 +202,10 @@ def find_working_space(loaded: LoadedConfig) -> str:
             if same_as_working_encoding(loaded, canon) is False:
                 continue  # a space of that name, but not that encoding: keep looking
             return canon
-    raise NcstError(f"{loaded.label}: no colour space for the grade's working space (sRGB-encoded Rec.709, "
-                    f"e.g. 'sRGB Encoded Rec.709 (sRGB)' or alias 'srgb_tx'); name one with --process-space")
+    raise NcstError(
+        f"{loaded.label}: no colour space for the grade's working space (sRGB-encoded Rec.709, "
+        f"e.g. 'sRGB Encoded Rec.709 (sRGB)' or alias 'srgb_tx'); name one with --process-space"
+    )
 
 
 def working_space_in(loaded: LoadedConfig, override: str | None = None) -> str:

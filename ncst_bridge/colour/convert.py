@@ -61,8 +61,9 @@ def _as_float(rgb: np.ndarray) -> np.ndarray:
     return rgb.astype(np.float64, copy=False)
 
 
-def to_working(rgb: np.ndarray, input_space: str | None, config: str | LoadedConfig | None = None,
-               clip: bool = True) -> np.ndarray:
+def to_working(
+    rgb: np.ndarray, input_space: str | None, config: str | LoadedConfig | None = None, clip: bool = True
+) -> np.ndarray:
     """Convert (..., 3) pixels from ``input_space`` to the working space (float64, clipped to [0, 1]).
 
     ``input_space`` None (or the working space itself) leaves the values as they are. uint8/uint16
@@ -94,8 +95,9 @@ def from_working(rgb: np.ndarray, output_space: str | None, config: str | Loaded
     return apply_cpu(_cpu(loaded.config, src, dst), x)
 
 
-def working_processor(input_space: str, config: str | LoadedConfig | None = None,
-                      inverse: bool = False) -> OCIO.Processor:
+def working_processor(
+    input_space: str, config: str | LoadedConfig | None = None, inverse: bool = False
+) -> OCIO.Processor:
     """The OCIO processor of the (unclipped) conversion input -> working (or back)."""
     loaded = load_config(config)
     src = check_space(loaded, input_space, "input colour space")

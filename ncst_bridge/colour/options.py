@@ -18,31 +18,52 @@ if TYPE_CHECKING:  # numpy and OCIO are imported when colour settings are used, 
 
     from ncst_bridge.colour.config import LoadedConfig
 
-_SPACE_HELP = ("OCIO colour space of the {what} (a name, alias or role of --ocio-config, e.g. "
-               "'ARRI LogC3 (EI800)', 'S-Log3 S-Gamut3.Cine', 'V-Log V-Gamut', 'DaVinci Intermediate "
-               "WideGamut', 'ACEScct'); default: display-referred sRGB/Rec.709 code values, not converted")
+_SPACE_HELP = (
+    "OCIO colour space of the {what} (a name, alias or role of --ocio-config, e.g. "
+    "'ARRI LogC3 (EI800)', 'S-Log3 S-Gamut3.Cine', 'V-Log V-Gamut', 'DaVinci Intermediate "
+    "WideGamut', 'ACEScct'); default: display-referred sRGB/Rec.709 code values, not converted"
+)
 
 
-def add_colour_options(parser: argparse.ArgumentParser, input_space: bool = True, reference: bool = False,
-                       output: bool = False, camera_luts: bool = False) -> None:
+def add_colour_options(
+    parser: argparse.ArgumentParser,
+    input_space: bool = True,
+    reference: bool = False,
+    output: bool = False,
+    camera_luts: bool = False,
+) -> None:
     """Add --input-space, --ocio-config and optionally --reference-space, --output-space and
     --camera-lut-size to a parser (argparse group "colour management")."""
     g = parser.add_argument_group("colour management")
     if input_space:
         g.add_argument("--input-space", metavar="SPACE", default=None, help=_SPACE_HELP.format(what="input"))
     if reference:
-        g.add_argument("--reference-space", metavar="SPACE", default=None,
-                       help=_SPACE_HELP.format(what="reference still"))
+        g.add_argument(
+            "--reference-space", metavar="SPACE", default=None, help=_SPACE_HELP.format(what="reference still")
+        )
     if output:
-        g.add_argument("--output-space", metavar="SPACE", default=None,
-                       help="re-encode the graded result into this colour space (e.g. the input's log); "
-                            "default: the working space, display-referred sRGB/Rec.709")
-    g.add_argument("--ocio-config", metavar="CONFIG", default=None,
-                   help=f"OCIO config file or ocio:// URI naming the colour spaces (default: {DEFAULT_CONFIG}, "
-                        f"OCIO's built-in ACES studio config)")
+        g.add_argument(
+            "--output-space",
+            metavar="SPACE",
+            default=None,
+            help="re-encode the graded result into this colour space (e.g. the input's log); "
+            "default: the working space, display-referred sRGB/Rec.709",
+        )
+    g.add_argument(
+        "--ocio-config",
+        metavar="CONFIG",
+        default=None,
+        help=f"OCIO config file or ocio:// URI naming the colour spaces (default: {DEFAULT_CONFIG}, "
+        f"OCIO's built-in ACES studio config)",
+    )
     if camera_luts:
-        g.add_argument("--camera-lut-size", type=int, default=CAMERA_LUT_SIZE, metavar="N",
-                       help=f"lattice of the from-camera .cube written for --input-space (default {CAMERA_LUT_SIZE})")
+        g.add_argument(
+            "--camera-lut-size",
+            type=int,
+            default=CAMERA_LUT_SIZE,
+            metavar="N",
+            help=f"lattice of the from-camera .cube written for --input-space (default {CAMERA_LUT_SIZE})",
+        )
 
 
 @dataclass(frozen=True)
@@ -79,9 +100,13 @@ class ColourSettings:
         return from_working(rgb, self.output_space, self.config)
 
     def as_json(self) -> dict:
-        return {"ocio_config": self.config.source if self.config else None,
-                "working_space": self.working_space, "input_space": self.input_space,
-                "reference_space": self.reference_space, "output_space": self.output_space}
+        return {
+            "ocio_config": self.config.source if self.config else None,
+            "working_space": self.working_space,
+            "input_space": self.input_space,
+            "reference_space": self.reference_space,
+            "output_space": self.output_space,
+        }
 
 
 def colour_settings(args: argparse.Namespace) -> ColourSettings:
@@ -94,8 +119,11 @@ def colour_settings(args: argparse.Namespace) -> ColourSettings:
 
     loaded = load_config(config_spec)
     working = working_space_in(loaded)
-    what = {"input_space": "input colour space", "reference_space": "reference colour space",
-            "output_space": "output colour space"}
+    what = {
+        "input_space": "input colour space",
+        "reference_space": "reference colour space",
+        "output_space": "output colour space",
+    }
     canon = {}
     for key, value in names.items():
         if value:

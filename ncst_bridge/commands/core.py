@@ -19,35 +19,62 @@ from ncst_bridge.io.lut_formats import FLAME_SIZE, FORMATS
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("bake", help="write look.cube, look.cc, residual.cube and an OCIO config from params.json")
-    p.add_argument("params", metavar="PARAMS_JSON", nargs="+",
-                   help="one params.json (OUTDIR is the bundle), or several (OUTDIR holds one bundle each, "
-                        "named after the file, or its folder for params.json)")
+    p.add_argument(
+        "params",
+        metavar="PARAMS_JSON",
+        nargs="+",
+        help="one params.json (OUTDIR is the bundle), or several (OUTDIR holds one bundle each, "
+        "named after the file, or its folder for params.json)",
+    )
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
-    p.add_argument("--size", "--lut-size", type=int, default=DEFAULT_SIZE, dest="size",
-                   help=f"3D LUT lattice size (default {DEFAULT_SIZE})")
-    p.add_argument("--formats", nargs="*", default=[], metavar="FMT",
-                   help=f"extra formats: {', '.join(FORMATS)}")
+    p.add_argument(
+        "--size",
+        "--lut-size",
+        type=int,
+        default=DEFAULT_SIZE,
+        dest="size",
+        help=f"3D LUT lattice size (default {DEFAULT_SIZE})",
+    )
+    p.add_argument("--formats", nargs="*", default=[], metavar="FMT", help=f"extra formats: {', '.join(FORMATS)}")
     p.add_argument("--force", action="store_true", help="replace OUTDIR if it exists")
-    p.add_argument("--strength", type=float, default=None, metavar="S",
-                   help="0..1: move the look toward neutral (of its full-strength values if the bundle "
-                        "records them); default: the params as they are")
+    p.add_argument(
+        "--strength",
+        type=float,
+        default=None,
+        metavar="S",
+        help="0..1: move the look toward neutral (of its full-strength values if the bundle "
+        "records them); default: the params as they are",
+    )
     add_colour_options(p, camera_luts=True)  # --input-space adds the from-camera exports
     p.set_defaults(func=cmd_bake)
 
     p = sub.add_parser("apply", help="render a look onto an image or video (direct f_P, sharpness included)")
     p.add_argument("look", metavar="LOOK", help="look bundle folder or its params.json")
-    p.add_argument("input", metavar="INPUT", nargs="+",
-                   help="an image, video or image sequence (shot.%%04d.exr, shot.####.dpx, a folder); several "
-                        "images or videos (or a quoted glob such as 'shots/*.png') render into the folder "
-                        "OUTPUT, keeping their names, in one process")
-    p.add_argument("-o", "--output", required=True, metavar="OUTPUT",
-                   help="output file or sequence; a folder (created if needed) for several inputs or when it "
-                        "ends in /")
-    p.add_argument("--bit-depth", type=int, choices=(8, 10, 12, 16, 32), default=None,
-                   help="output bit depth: images 8 (default) or 16 (.png/.tif), .dpx 8/10/12/16 (default "
-                        "10), .exr 16 (half, default)/32 (float), .tif 32 (float); image sequences: "
-                        "default keeps the input's; video: default keeps the input's as far as the codec "
-                        "allows (h264 8/10, hevc 8/10/12, prores 10, ffv1 8-16)")
+    p.add_argument(
+        "input",
+        metavar="INPUT",
+        nargs="+",
+        help="an image, video or image sequence (shot.%%04d.exr, shot.####.dpx, a folder); several "
+        "images or videos (or a quoted glob such as 'shots/*.png') render into the folder "
+        "OUTPUT, keeping their names, in one process",
+    )
+    p.add_argument(
+        "-o",
+        "--output",
+        required=True,
+        metavar="OUTPUT",
+        help="output file or sequence; a folder (created if needed) for several inputs or when it ends in /",
+    )
+    p.add_argument(
+        "--bit-depth",
+        type=int,
+        choices=(8, 10, 12, 16, 32),
+        default=None,
+        help="output bit depth: images 8 (default) or 16 (.png/.tif), .dpx 8/10/12/16 (default "
+        "10), .exr 16 (half, default)/32 (float), .tif 32 (float); image sequences: "
+        "default keeps the input's; video: default keeps the input's as far as the codec "
+        "allows (h264 8/10, hevc 8/10/12, prores 10, ffv1 8-16)",
+    )
     p.add_argument("--force", action="store_true", help="replace OUTPUT if it exists")
     add_colour_options(p, output=True)
     from ncst_bridge.render.options import add_video_arguments
@@ -57,8 +84,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     p = sub.add_parser("fidelity", help="ΔE2000 of each export of a bundle against the direct render")
     p.add_argument("look", metavar="LOOK", help="look bundle folder (or its params.json)")
-    p.add_argument("--images", nargs="*", default=[], metavar="IMAGE",
-                   help="also measure on these images' pixels")
+    p.add_argument("--images", nargs="*", default=[], metavar="IMAGE", help="also measure on these images' pixels")
     p.add_argument("--samples", type=int, default=100_000, help="random colours (default 100000)")
     p.add_argument("--strict", action="store_true", help="exit 1 if any path misses the bar")
     p.set_defaults(func=cmd_fidelity)
@@ -109,39 +135,52 @@ def _bake_one(args: argparse.Namespace) -> int:
     colour = colour_settings(args)  # names checked before anything is written
     t0 = time.perf_counter()
     with atomic_dir(args.output, force=args.force, inputs=[args.params]) as tmp:
-        exports = write_look_files(tmp, params, size=args.size, formats=args.formats,
-                                   extra={"provenance": {"tool": "ncst bake", "source": str(args.params)},
-                                          **extra})
+        exports = write_look_files(
+            tmp,
+            params,
+            size=args.size,
+            formats=args.formats,
+            extra={"provenance": {"tool": "ncst bake", "source": str(args.params)}, **extra},
+        )
         if colour.input_space:
             from ncst_bridge.colour.camera_luts import write_camera_luts
 
-            cm = write_camera_luts(tmp, params, colour.input_space, colour.config,
-                                   size=args.camera_lut_size, residual_size=args.size)
+            cm = write_camera_luts(
+                tmp, params, colour.input_space, colour.config, size=args.camera_lut_size, residual_size=args.size
+            )
             exports["files"] += [f for f, v in cm["files"].items() if v["role"] in ("from camera", "in input space")]
     print(f"wrote {args.output}: {', '.join(exports['files'])} ({time.perf_counter() - t0:.2f} s)")
     if colour.input_space:
         _note_camera(cm)
     if "look.3dl" in exports["files"] and args.size != FLAME_SIZE:
-        print(f"note: look.3dl is {FLAME_SIZE}^3 whatever --size says: ffmpeg's lut3d and MLT (Kdenlive, "
-              f"Shotcut) read only {FLAME_SIZE}^3 .3dl files")
+        print(
+            f"note: look.3dl is {FLAME_SIZE}^3 whatever --size says: ffmpeg's lut3d and MLT (Kdenlive, "
+            f"Shotcut) read only {FLAME_SIZE}^3 .3dl files"
+        )
     _note_spatial(exports)
     return 0
 
 
 def _note_camera(cm: dict) -> None:
-    print(f"input space '{cm['input_space']}': look.* apply after a colour space transform to the working "
-          f"space; look_from_* take the camera footage directly")
+    print(
+        f"input space '{cm['input_space']}': look.* apply after a colour space transform to the working "
+        f"space; look_from_* take the camera footage directly"
+    )
     for name, info in cm["files"].items():
         fid = info.get("fidelity", {}).get("display_colours")
         if fid:
-            print(f"  {name}: ΔE2000 vs direct render mean {fid['mean']:.3f}, p99 {fid['p99']:.2f}, "
-                  f"max {fid['max']:.2f} ({'within' if fid['passes_bar'] else 'outside'} the bar)")
+            print(
+                f"  {name}: ΔE2000 vs direct render mean {fid['mean']:.3f}, p99 {fid['p99']:.2f}, "
+                f"max {fid['max']:.2f} ({'within' if fid['passes_bar'] else 'outside'} the bar)"
+            )
 
 
 def _note_spatial(exports: dict) -> None:
     for name in exports["not_representable"]:
-        print(f"note: {name} is spatial: not representable in LUT/CDL/OCIO exports "
-              f"(ncst apply and the OFX plugin apply it)")
+        print(
+            f"note: {name} is spatial: not representable in LUT/CDL/OCIO exports "
+            f"(ncst apply and the OFX plugin apply it)"
+        )
 
 
 def cmd_apply(args: argparse.Namespace) -> int:
@@ -196,8 +235,9 @@ def _apply_many(inputs: list[str], args: argparse.Namespace) -> int:
         bar = tqdm(total=len(targets), unit="file", desc="ncst apply", disable=None, dynamic_ncols=True)
     try:
         for dst, src in targets.items():
-            one = argparse.Namespace(**{**vars(args), "input": src, "output": str(dst),
-                                        "no_progress": True, "quiet": True})
+            one = argparse.Namespace(
+                **{**vars(args), "input": src, "output": str(dst), "no_progress": True, "quiet": True}
+            )
             _apply_one(params, colour, one)
             if bar is not None:
                 bar.update(1)
@@ -223,8 +263,11 @@ def _apply_one(params: GradeParams, colour, args: argparse.Namespace) -> int:
         from ncst_bridge.render.video import apply_video
 
         return apply_video(params, args, colour=colour)
-    video_only = [f"--{n.replace('_', '-')}" for n in ("codec", "crf", "preset", "prores_profile")
-                  if getattr(args, n, None) is not None]
+    video_only = [
+        f"--{n.replace('_', '-')}"
+        for n in ("codec", "crf", "preset", "prores_profile")
+        if getattr(args, n, None) is not None
+    ]
     if getattr(args, "engine", "auto") != "auto":
         video_only.append("--engine")
     if video_only:
@@ -270,10 +313,15 @@ def _look_input_space(args: argparse.Namespace, colour):
     if not getattr(args, "ocio_config", None) and recorded.get("ocio_config"):
         args.ocio_config = recorded["ocio_config"]
     colour = colour_settings(args)
-    out = f"--output-space '{colour.output_space}'" if colour.output_space else \
-        f"the working space (give --output-space '{space}' to keep the plates' encoding)"
-    print(f"note: the look was matched with --input-space '{space}': reading the frames in it "
-          f"(give --input-space to override); output: {out}")
+    out = (
+        f"--output-space '{colour.output_space}'"
+        if colour.output_space
+        else f"the working space (give --output-space '{space}' to keep the plates' encoding)"
+    )
+    print(
+        f"note: the look was matched with --input-space '{space}': reading the frames in it "
+        f"(give --input-space to override); output: {out}"
+    )
     return colour
 
 
@@ -286,30 +334,49 @@ def _apply_sequence(params, args: argparse.Namespace, colour) -> int:
     seq = find_sequence(args.input)
     out = str(args.output)
     movie = getattr(args, "codec", None) is not None or not (
-        is_sequence_spec(out) or out.endswith("/") or Path(out).is_dir() or is_image_path(out))
+        is_sequence_spec(out) or out.endswith("/") or Path(out).is_dir() or is_image_path(out)
+    )
     colour = _look_input_space(args, colour)
     head = seq.header()
     _print_hints(Path(head.path), colour.input_space, head)
-    common = dict(colour=colour, engine=getattr(args, "engine", "auto") or "auto", force=args.force,
-                  progress=not getattr(args, "no_progress", False))
+    common = dict(
+        colour=colour,
+        engine=getattr(args, "engine", "auto") or "auto",
+        force=args.force,
+        progress=not getattr(args, "no_progress", False),
+    )
     if movie:
         from ncst_bridge.render.sequence import render_sequence_movie
 
-        report = render_sequence_movie(params, seq, out, codec=getattr(args, "codec", None) or "h264",
-                                       crf=getattr(args, "crf", None), preset=getattr(args, "preset", None),
-                                       prores_profile=getattr(args, "prores_profile", None),
-                                       bit_depth=args.bit_depth, **common)
-        print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit "
-              f"video, engine {report.engine}, {report.seconds:.1f} s")
+        report = render_sequence_movie(
+            params,
+            seq,
+            out,
+            codec=getattr(args, "codec", None) or "h264",
+            crf=getattr(args, "crf", None),
+            preset=getattr(args, "preset", None),
+            prores_profile=getattr(args, "prores_profile", None),
+            bit_depth=args.bit_depth,
+            **common,
+        )
+        print(
+            f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit "
+            f"video, engine {report.engine}, {report.seconds:.1f} s"
+        )
         return 0
-    video_only = [f"--{n.replace('_', '-')}" for n in ("crf", "preset", "prores_profile")
-                  if getattr(args, n, None) is not None]
+    video_only = [
+        f"--{n.replace('_', '-')}" for n in ("crf", "preset", "prores_profile") if getattr(args, n, None) is not None
+    ]
     if video_only:
-        raise NcstError(f"{', '.join(video_only)}: video option(s), but {out} is an image sequence (use a movie "
-                        f"extension or --codec to render a movie)")
+        raise NcstError(
+            f"{', '.join(video_only)}: video option(s), but {out} is an image sequence (use a movie "
+            f"extension or --codec to render a movie)"
+        )
     report = render_sequence(params, seq, out, bit_depth=args.bit_depth, **common)
-    print(f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit, "
-          f"engine {report.engine}, {report.seconds:.1f} s")
+    print(
+        f"wrote {report.output}: {report.frames} frames {report.first}-{report.last}, {report.bit_depth}-bit, "
+        f"engine {report.engine}, {report.seconds:.1f} s"
+    )
     return 0
 
 
@@ -334,16 +401,22 @@ def cmd_fidelity(args: argparse.Namespace) -> int:
     )
 
     report.update(check_camera_exports(folder, params, samples=args.samples, pixels=pixels))
-    obj = {"metric": "CIEDE2000 vs direct render, sRGB D65", "samples": len(colours),
-           "images": [str(p) for p in args.images], "bar": fidelity.BAR, "paths": report}
+    obj = {
+        "metric": "CIEDE2000 vs direct render, sRGB D65",
+        "samples": len(colours),
+        "images": [str(p) for p in args.images],
+        "bar": fidelity.BAR,
+        "paths": report,
+    }
     write_json(folder / "fidelity.json", obj)
     width = max(24, *(len(n) for n in report))
     print(f"{'path':<{width}} {'mean':>8} {'p95':>8} {'p99':>8} {'max':>8}  bar")
     for name, s in report.items():
-        print(f"{name:<{width}} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
-              f"{'pass' if s['passes_bar'] else 'MISS'}")
+        print(
+            f"{name:<{width}} {s['mean']:8.4f} {s['p95']:8.4f} {s['p99']:8.4f} {s['max']:8.4f}  "
+            f"{'pass' if s['passes_bar'] else 'MISS'}"
+        )
     print(f"wrote {folder / 'fidelity.json'}")
     if args.strict and not all(s["passes_bar"] for s in report.values()):
         return 1
     return 0
-

@@ -28,37 +28,84 @@ def register(sub: argparse._SubParsersAction) -> None:
     from ncst_bridge.colour.options import add_colour_options
 
     p = sub.add_parser("match", help="match clips or stills to a reference still; write a look bundle")
-    p.add_argument("inputs", nargs="+", metavar="INPUT",
-                   help="video files, image sequences (shot.%%04d.dpx, shot.####.exr, a folder) and/or images")
+    p.add_argument(
+        "inputs",
+        nargs="+",
+        metavar="INPUT",
+        help="video files, image sequences (shot.%%04d.dpx, shot.####.exr, a folder) and/or images",
+    )
     p.add_argument("--reference", "-r", required=True, metavar="STILL")
     p.add_argument("-o", "--output", required=True, metavar="OUTDIR")
-    p.add_argument("--solver", choices=SOLVER_CHOICES, default="auto",
-                   help="auto (default): direct on same-scene pixel pairs, else prior; direct (fit the parameters "
-                        "to the reference's colour distribution, or to registered pixel pairs), prior (the look "
-                        "prior: infer the look from both images' statistics), neural (fine-tune the NCST network)")
-    p.add_argument("--device", choices=("auto", "cpu", "cuda", "mps"), default="auto",
-                   help="where the neural solver runs (auto: CUDA, then MPS, then CPU)")
-    p.add_argument("--iterations", type=int, default=None,
-                   help="solver iterations (default: direct 200, neural 500; prior has none)")
+    p.add_argument(
+        "--solver",
+        choices=SOLVER_CHOICES,
+        default="auto",
+        help="auto (default): direct on same-scene pixel pairs, else prior; direct (fit the parameters "
+        "to the reference's colour distribution, or to registered pixel pairs), prior (the look "
+        "prior: infer the look from both images' statistics), neural (fine-tune the NCST network)",
+    )
+    p.add_argument(
+        "--device",
+        choices=("auto", "cpu", "cuda", "mps"),
+        default="auto",
+        help="where the neural solver runs (auto: CUDA, then MPS, then CPU)",
+    )
+    p.add_argument(
+        "--iterations",
+        type=int,
+        default=None,
+        help="solver iterations (default: direct 200, neural 500; prior has none)",
+    )
     p.add_argument("--keyframes", "-k", type=int, default=8, help="keyframes per video (default 8)")
-    p.add_argument("--start-frame", type=int, default=None, help="first source frame of a single video (0-based) or image sequence (its frame number)")
-    p.add_argument("--end-frame", type=int, default=None, help="last source frame of a single video or image sequence (inclusive)")
+    p.add_argument(
+        "--start-frame",
+        type=int,
+        default=None,
+        help="first source frame of a single video (0-based) or image sequence (its frame number)",
+    )
+    p.add_argument(
+        "--end-frame", type=int, default=None, help="last source frame of a single video or image sequence (inclusive)"
+    )
     p.add_argument("--lut-size", type=int, default=DEFAULT_SIZE, help=f"3D LUT size (default {DEFAULT_SIZE})")
     p.add_argument("--formats", nargs="*", default=[], metavar="FMT", help=f"extra formats: {', '.join(FORMATS)}")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--no-register", action="store_true",
-                   help="do not look for same-scene correspondences (treat the reference as other content)")
-    p.add_argument("--strength", type=float, default=1.0, metavar="S",
-                   help="0..1: move every matched parameter toward neutral (0 = no grade, 1 = as matched; default 1)")
-    p.add_argument("--model", default=None, metavar="CHECKPOINT",
-                   help="neural solver checkpoint (.safetensors; default: the embedded model)")
-    p.add_argument("--encoder", choices=("colour-stats", "vgg19"), default=None,
-                   help="neural: the encoder the checkpoint must use (vgg19 needs ImageNet weights)")
-    p.add_argument("--vgg-weights", default=None, metavar="PATH",
-                   help="neural with vgg19: torchvision VGG-19 ImageNet weights (.pth/.safetensors; or $NCST_VGG_WEIGHTS)")
-    p.add_argument("--render", default=None, metavar="OUT",
-                   help="also render the (first) video or image-sequence input graded (a sequence: an "
-                        "output pattern such as graded/shot.%%04d.exr, or a folder)")
+    p.add_argument(
+        "--no-register",
+        action="store_true",
+        help="do not look for same-scene correspondences (treat the reference as other content)",
+    )
+    p.add_argument(
+        "--strength",
+        type=float,
+        default=1.0,
+        metavar="S",
+        help="0..1: move every matched parameter toward neutral (0 = no grade, 1 = as matched; default 1)",
+    )
+    p.add_argument(
+        "--model",
+        default=None,
+        metavar="CHECKPOINT",
+        help="neural solver checkpoint (.safetensors; default: the embedded model)",
+    )
+    p.add_argument(
+        "--encoder",
+        choices=("colour-stats", "vgg19"),
+        default=None,
+        help="neural: the encoder the checkpoint must use (vgg19 needs ImageNet weights)",
+    )
+    p.add_argument(
+        "--vgg-weights",
+        default=None,
+        metavar="PATH",
+        help="neural with vgg19: torchvision VGG-19 ImageNet weights (.pth/.safetensors; or $NCST_VGG_WEIGHTS)",
+    )
+    p.add_argument(
+        "--render",
+        default=None,
+        metavar="OUT",
+        help="also render the (first) video or image-sequence input graded (a sequence: an "
+        "output pattern such as graded/shot.%%04d.exr, or a folder)",
+    )
     p.add_argument("--force", action="store_true", help="replace OUTDIR (and --render OUT) if they exist")
     add_colour_options(p, reference=True, camera_luts=True)
     p.set_defaults(func=cmd_match)
@@ -77,6 +124,7 @@ class _StopFlag:
                 raise KeyboardInterrupt
             self.stopped = True
             print("\nncst: stopping; keeping the best parameters so far (Ctrl-C again to abort)", file=sys.stderr)
+
         try:
             self._old = signal.signal(signal.SIGINT, handler)
         except ValueError:  # not the main thread
@@ -101,8 +149,14 @@ def _versions() -> dict[str, str]:
         colour_version = metadata.version("colour-science")
     except metadata.PackageNotFoundError:
         colour_version = "not installed"
-    return {"ncst_bridge": __version__, "python": platform.python_version(), "torch": torch.__version__,
-            "numpy": np.__version__, "colour_science": colour_version, "opencolorio": OCIO.__version__}
+    return {
+        "ncst_bridge": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "numpy": np.__version__,
+        "colour_science": colour_version,
+        "opencolorio": OCIO.__version__,
+    }
 
 
 def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[dict[str, Any]], Any]:
@@ -133,13 +187,27 @@ def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[di
                 print(f"note: {gaps} (keyframes are chosen from the frames present)")
             head = seq.header()
             _hints(encoding_hints(head), colour.input_space)
-            kf = select_keyframes(seq, args.keyframes, seed=args.seed, max_side=384,
-                                  start_frame=args.start_frame, end_frame=args.end_frame,
-                                  analysis=colour.input_to_working)
+            kf = select_keyframes(
+                seq,
+                args.keyframes,
+                seed=args.seed,
+                max_side=384,
+                start_frame=args.start_frame,
+                end_frame=args.end_frame,
+                analysis=colour.input_to_working,
+            )
             clipped += [_outside(colour, f) for f in kf.frames]
             frames.extend(colour.input_to_working(f) for f in kf.frames)
-            prov.append({"path": seq.pattern, "kind": "image sequence", "first": seq.first, "last": seq.last,
-                         "missing": seq.missing(args.start_frame, args.end_frame), "keyframes": kf.as_json()})
+            prov.append(
+                {
+                    "path": seq.pattern,
+                    "kind": "image sequence",
+                    "first": seq.first,
+                    "last": seq.last,
+                    "missing": seq.missing(args.start_frame, args.end_frame),
+                    "keyframes": kf.as_json(),
+                }
+            )
             first_clip = first_clip or seq
             continue
         if not p.exists():
@@ -153,15 +221,18 @@ def _gather(args: argparse.Namespace, colour) -> tuple[list[np.ndarray], list[di
         else:
             from ncst_bridge.match.keyframes import select_keyframes
 
-            kf = select_keyframes(p, args.keyframes, seed=args.seed, max_side=384,
-                                  start_frame=args.start_frame, end_frame=args.end_frame)
+            kf = select_keyframes(
+                p, args.keyframes, seed=args.seed, max_side=384, start_frame=args.start_frame, end_frame=args.end_frame
+            )
             frames.extend(colour.input_to_working(f) for f in kf.frames)
             prov.append({"path": str(p), "kind": "video", "keyframes": kf.as_json()})
             first_clip = first_clip or p
     share = max(clipped, default=0.0)
     if share > 0:
-        print(f"note: up to {100 * share:.2g}% of the inputs' values are outside the working space's [0, 1] "
-              f"(above its white or below black) and clip there: the grade covers [0, 1]")
+        print(
+            f"note: up to {100 * share:.2g}% of the inputs' values are outside the working space's [0, 1] "
+            f"(above its white or below black) and clip there: the grade covers [0, 1]"
+        )
     return frames, prov, first_clip
 
 
@@ -237,9 +308,16 @@ def cmd_match(args: argparse.Namespace) -> int:
         raise NcstError("--render needs a video input (or an image sequence)")
     t_inputs = time.perf_counter() - t0
 
-    cfg = MatchConfig(solver=args.solver, device=args.device, iterations=args.iterations, seed=args.seed,
-                      correspond=not args.no_register, model_path=args.model, encoder=args.encoder,
-                      vgg_weights=args.vgg_weights)
+    cfg = MatchConfig(
+        solver=args.solver,
+        device=args.device,
+        iterations=args.iterations,
+        seed=args.seed,
+        correspond=not args.no_register,
+        model_path=args.model,
+        encoder=args.encoder,
+        vgg_weights=args.vgg_weights,
+    )
     bar = _progress_bar(cfg)
     with _StopFlag() as stop:
         result = match_frames(frames, reference, cfg, should_stop=stop, progress=bar.update if bar else None)
@@ -252,36 +330,52 @@ def cmd_match(args: argparse.Namespace) -> int:
     info["timings"]["inputs_s"] = round(t_inputs, 3)
 
     t2 = time.perf_counter()
-    provenance = {"tool": "ncst match", "inputs": inputs, "reference": str(args.reference),
-                  "solver": {k: v for k, v in info.items() if k not in ("loss_curve", "timings")},
-                  "colour": colour.as_json(), "versions": _versions(), "seed": args.seed}
+    provenance = {
+        "tool": "ncst match",
+        "inputs": inputs,
+        "reference": str(args.reference),
+        "solver": {k: v for k, v in info.items() if k not in ("loss_curve", "timings")},
+        "colour": colour.as_json(),
+        "versions": _versions(),
+        "seed": args.seed,
+    }
     with atomic_dir(out, force=args.force, inputs=sources) as tmp:
-        exports = write_look_files(tmp, params, size=args.lut_size, formats=args.formats,
-                                   title=f"NCST match to {Path(args.reference).name}",
-                                   extra={"provenance": provenance,
-                                          **(strength_record(full, args.strength) if args.strength < 1 else {})})
+        exports = write_look_files(
+            tmp,
+            params,
+            size=args.lut_size,
+            formats=args.formats,
+            title=f"NCST match to {Path(args.reference).name}",
+            extra={"provenance": provenance, **(strength_record(full, args.strength) if args.strength < 1 else {})},
+        )
         if colour.input_space:
             from ncst_bridge.colour import write_camera_luts
 
-            write_camera_luts(tmp, params, colour.input_space, colour.config,
-                              size=args.camera_lut_size, residual_size=args.lut_size)
+            write_camera_luts(
+                tmp, params, colour.input_space, colour.config, size=args.camera_lut_size, residual_size=args.lut_size
+            )
         graded = [colour_grade_numpy(f, params) for f in frames]
         write_preview(tmp / "preview.png", frames, graded, reference)
         pixels = np.concatenate([f.reshape(-1, 3)[:: max(1, f.size // 3 // 4000)] for f in frames])
         fid = fidelity.check_bundle(tmp, params, fidelity.sample_colours(REPORT_SAMPLES, seed=args.seed, pixels=pixels))
         info["timings"]["export_s"] = round(time.perf_counter() - t2, 3)
         info["timings"]["total_s"] = round(time.perf_counter() - t0, 3)
-        report = {"fidelity": {"metric": "CIEDE2000 vs direct render, sRGB D65", "bar": fidelity.BAR,
-                               "paths": fid},
-                  "keyframes": inputs, "solver": info, "exports": exports}
+        report = {
+            "fidelity": {"metric": "CIEDE2000 vs direct render, sRGB D65", "bar": fidelity.BAR, "paths": fid},
+            "keyframes": inputs,
+            "solver": info,
+            "exports": exports,
+        }
         write_json(tmp / "report.json", report)
     print(f"wrote {out}: {', '.join(exports['files'] + ['preview.png', 'report.json'])}")
     print("params: " + ", ".join(f"{k}={v:.4g}" for k, v in params.as_dict().items()))
     ev = info.get("evidence", {})
     if ev.get("weak"):
-        print(f"warning: weak evidence: the reference shows other content (not registered; content difference "
-              f"{ev['content_difference']:.2f}), so the look is inferred, not measured: check preview.png, "
-              f"dial it back with --strength")
+        print(
+            f"warning: weak evidence: the reference shows other content (not registered; content difference "
+            f"{ev['content_difference']:.2f}), so the look is inferred, not measured: check preview.png, "
+            f"dial it back with --strength"
+        )
     if info["interrupted"]:
         print("note: stopped early by Ctrl-C; these are the best parameters found so far")
     if args.render:
@@ -292,8 +386,15 @@ def cmd_match(args: argparse.Namespace) -> int:
         else:
             from ncst_bridge.render.sequence import render_sequence
 
-            render_sequence(params, first_video, args.render, colour=colour, force=args.force,
-                            start=args.start_frame, end=args.end_frame)
+            render_sequence(
+                params,
+                first_video,
+                args.render,
+                colour=colour,
+                force=args.force,
+                start=args.start_frame,
+                end=args.end_frame,
+            )
         print(f"wrote {args.render}")
     print(f"done in {time.perf_counter() - t0:.1f} s")
     return 0
@@ -314,4 +415,5 @@ def _progress_bar(cfg):
 
         def close(self) -> None:
             self.bar.close()
+
     return _Bar()

@@ -17,12 +17,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     a.add_argument("config", metavar="CONFIG", help="a .ocio file or an ocio:// URI (e.g. ocio://studio-config-latest)")
     a.add_argument("bundle", metavar="BUNDLE", help="look bundle folder (or its params.json)")
     a.add_argument("--name", required=True, help="the look's name in the new config")
-    a.add_argument("--process-space", metavar="SPACE", default=None,
-                   help="colour space the look is applied in (default: the config's sRGB-encoded Rec.709 "
-                        "space, the grade's working space, e.g. 'sRGB Encoded Rec.709 (sRGB)')")
+    a.add_argument(
+        "--process-space",
+        metavar="SPACE",
+        default=None,
+        help="colour space the look is applied in (default: the config's sRGB-encoded Rec.709 "
+        "space, the grade's working space, e.g. 'sRGB Encoded Rec.709 (sRGB)')",
+    )
     a.add_argument("-o", "--output", required=True, metavar="NEW_CONFIG", help="the new config (.ocio)")
-    a.add_argument("--config-version", metavar="X.Y", default=None,
-                   help="OCIO version to write (default: the source's); refused when the content needs newer")
+    a.add_argument(
+        "--config-version",
+        metavar="X.Y",
+        default=None,
+        help="OCIO version to write (default: the source's); refused when the content needs newer",
+    )
     a.add_argument("--force", action="store_true", help="replace NEW_CONFIG and its look files if they exist")
     a.set_defaults(func=cmd_add_look)
 
@@ -35,19 +43,32 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_add_look(args: argparse.Namespace) -> int:
     from ncst_bridge.colour.add_look import add_look
 
-    rep = add_look(args.config, args.bundle, args.name, args.output, process_space=args.process_space,
-                   force=args.force, config_version=args.config_version)
+    rep = add_look(
+        args.config,
+        args.bundle,
+        args.name,
+        args.output,
+        process_space=args.process_space,
+        force=args.force,
+        config_version=args.config_version,
+    )
     de = rep["delta_e_vs_direct_render"]
-    print(f"wrote {rep['output']} (OCIO {rep['ocio_version']}): look '{rep['look']}' in process space "
-          f"'{rep['process_space']}', files {', '.join(rep['files'])}")
-    print(f"  checked: OCIO validation passed; the look equals the bundle's OCIO look (max diff "
-          f"{rep['max_abs_diff_vs_bundle_look']:.1e}); ΔE2000 vs direct render mean {de['mean']:.3f}, "
-          f"max {de['max']:.2f}; ociocheck {rep['ociocheck']['status']} ({rep['ociocheck']['detail']})")
+    print(
+        f"wrote {rep['output']} (OCIO {rep['ocio_version']}): look '{rep['look']}' in process space "
+        f"'{rep['process_space']}', files {', '.join(rep['files'])}"
+    )
+    print(
+        f"  checked: OCIO validation passed; the look equals the bundle's OCIO look (max diff "
+        f"{rep['max_abs_diff_vs_bundle_look']:.1e}); ΔE2000 vs direct render mean {de['mean']:.3f}, "
+        f"max {de['max']:.2f}; ociocheck {rep['ociocheck']['status']} ({rep['ociocheck']['detail']})"
+    )
     if rep.get("too_new_for"):
         print(f"note: {rep['too_new_for']}")
     if rep["process_space_is_working_space"] is False:
-        print(f"note: '{rep['process_space']}' is not the grade's working space (sRGB-encoded Rec.709): "
-              f"the look will not reproduce ncst apply there")
+        print(
+            f"note: '{rep['process_space']}' is not the grade's working space (sRGB-encoded Rec.709): "
+            f"the look will not reproduce ncst apply there"
+        )
     return 0
 
 

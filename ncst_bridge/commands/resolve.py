@@ -36,16 +36,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("resolve", help="install, remove or check the DaVinci Resolve Scripts-menu entry")
     rsub = p.add_subparsers(dest="resolve_command", metavar="ACTION", parser_class=type(p))
     rsub.required = True
-    for name, func, text in (("install", cmd_install, "put 'NCST Match' into Resolve's Scripts/Utility folder"),
-                             ("uninstall", cmd_uninstall, "remove the 'NCST Match' menu file"),
-                             ("doctor", cmd_doctor, "check folders, Python visibility, LUT folder and Resolve")):
+    for name, func, text in (
+        ("install", cmd_install, "put 'NCST Match' into Resolve's Scripts/Utility folder"),
+        ("uninstall", cmd_uninstall, "remove the 'NCST Match' menu file"),
+        ("doctor", cmd_doctor, "check folders, Python visibility, LUT folder and Resolve"),
+    ):
         q = rsub.add_parser(name, help=text)
-        q.add_argument("--scripts-dir", metavar="DIR",
-                       help="a Resolve Fusion/Scripts root (default: this user's, per OS)")
+        q.add_argument(
+            "--scripts-dir", metavar="DIR", help="a Resolve Fusion/Scripts root (default: this user's, per OS)"
+        )
         q.add_argument("--all-users", action="store_true", help="the all-users Scripts root instead")
         if name == "install":
-            q.add_argument("--force", action="store_true",
-                           help="replace a file of the same name that ncst did not install")
+            q.add_argument(
+                "--force", action="store_true", help="replace a file of the same name that ncst did not install"
+            )
         q.set_defaults(func=func)
 
 
@@ -58,23 +62,28 @@ def _root(args: argparse.Namespace, create: bool) -> Path:
         if root.exists() and not root.is_dir():
             raise NcstError(f"{root}: not a folder")
         if create and not root.is_dir():  # a typo must not create a whole new path
-            raise NcstError(f"{args.scripts_dir}: no such folder (--scripts-dir must be an existing "
-                            f"Fusion/Scripts folder; create it first if it is really new)")
+            raise NcstError(
+                f"{args.scripts_dir}: no such folder (--scripts-dir must be an existing "
+                f"Fusion/Scripts folder; create it first if it is really new)"
+            )
         return root
     root = Path(paths.scripts_root(all_users=args.all_users))
     support = Path(paths.resolve_support_root(str(root)))
     if create and not support.is_dir():
-        raise NcstError(f"{support} does not exist: is DaVinci Resolve installed"
-                        f"{' (for all users)' if args.all_users else ' and run once for this user'}? "
-                        f"Or pass --scripts-dir")
+        raise NcstError(
+            f"{support} does not exist: is DaVinci Resolve installed"
+            f"{' (for all users)' if args.all_users else ' and run once for this user'}? "
+            f"Or pass --scripts-dir"
+        )
     return root
 
 
 def render_menu(template: str, bridge_dir: str, python: str, project_root: str) -> str:
     """The template with the three recorded paths written in as Python literals."""
     values = {"NCST_BRIDGE_DIR": bridge_dir, "NCST_PYTHON": python, "NCST_PROJECT_ROOT": project_root}
-    text, n = _ASSIGN.subn(lambda m: f"{m.group(1)} = {values[m.group(1)]!r}  # recorded by ncst resolve install",
-                           template)
+    text, n = _ASSIGN.subn(
+        lambda m: f"{m.group(1)} = {values[m.group(1)]!r}  # recorded by ncst resolve install", template
+    )
     if n != 3 or MARKER not in text:
         raise NcstError(f"{TEMPLATE}: not the NCST menu template (expected the three NCST_* lines and {MARKER!r})")
     return text
@@ -102,7 +111,9 @@ def _is_ours(path: Path) -> bool:
 def cmd_install(args: argparse.Namespace) -> int:
     root = _root(args, create=True)
     if not TEMPLATE.is_file():
-        raise NcstError(f"{TEMPLATE}: menu template missing (this installation of ncst_bridge is incomplete; reinstall it)")
+        raise NcstError(
+            f"{TEMPLATE}: menu template missing (this installation of ncst_bridge is incomplete; reinstall it)"
+        )
     text = render_menu(TEMPLATE.read_text(encoding="utf-8"), str(BRIDGE_DIR), sys.executable, str(PROJECT_ROOT))
     folder = root / paths.MENU_SUBFOLDER
     target = folder / paths.MENU_FILE
@@ -158,8 +169,9 @@ print(json.dumps(out))
 
 def _python_version(exe: str) -> str | None:
     try:
-        res = subprocess.run([exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"],
-                             capture_output=True, text=True, timeout=20)
+        res = subprocess.run(
+            [exe, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], capture_output=True, text=True, timeout=20
+        )
     except (OSError, subprocess.TimeoutExpired):
         return None
     return res.stdout.strip() if res.returncode == 0 else None
@@ -172,8 +184,12 @@ def _check_python_for_resolve(report) -> None:
         home = os.environ.get("PYTHON3HOME")
         if not home and shutil.which("launchctl"):
             try:
-                home = subprocess.run(["launchctl", "getenv", "PYTHON3HOME"], capture_output=True, text=True,
-                                      timeout=10).stdout.strip() or None
+                home = (
+                    subprocess.run(
+                        ["launchctl", "getenv", "PYTHON3HOME"], capture_output=True, text=True, timeout=10
+                    ).stdout.strip()
+                    or None
+                )
             except (OSError, subprocess.TimeoutExpired):
                 home = None
         if home:
@@ -186,8 +202,12 @@ def _check_python_for_resolve(report) -> None:
         elif os.path.isfile("/usr/local/bin/python3"):
             candidates.append(("/usr/local/bin/python3", "/usr/local/bin/python3"))
         else:
-            report("fail", "Resolve's Python", "Resolve looks only at PYTHON3HOME and /usr/local/bin/python3: "
-                   "install python.org's Python 3, or `launchctl setenv PYTHON3HOME <prefix>` and restart Resolve")
+            report(
+                "fail",
+                "Resolve's Python",
+                "Resolve looks only at PYTHON3HOME and /usr/local/bin/python3: "
+                "install python.org's Python 3, or `launchctl setenv PYTHON3HOME <prefix>` and restart Resolve",
+            )
             return
     elif system == "Windows":
         home = os.environ.get("FUSION_PYTHON3_HOME")
@@ -220,22 +240,29 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         print(f"{level:<4}  {what:<16}  {text}")
 
     import importlib.util
+
     ver = "{}.{}".format(*sys.version_info[:2])
     if importlib.util.find_spec("torch") is None:
         report("fail", "project Python", f"{sys.executable} (Python {ver}) cannot import torch: ncst match will fail")
     else:
         report("ok", "project Python", f"{sys.executable} (Python {ver}, torch importable)")
 
-    roots = [Path(args.scripts_dir).expanduser()] if args.scripts_dir else \
-        [Path(paths.scripts_root(all_users=False)), Path(paths.scripts_root(all_users=True))]
+    roots = (
+        [Path(args.scripts_dir).expanduser()]
+        if args.scripts_dir
+        else [Path(paths.scripts_root(all_users=False)), Path(paths.scripts_root(all_users=True))]
+    )
     installed = 0
     for root in roots:
         menu = root / paths.MENU_SUBFOLDER / paths.MENU_FILE
         if not root.is_dir():
             report("warn", "Scripts folder", f"{root} does not exist (Resolve not installed or never run?)")
             continue
-        report("ok" if os.access(root, os.W_OK) else "warn", "Scripts folder",
-               f"{root}{'' if os.access(root, os.W_OK) else ' (not writable)'}")
+        report(
+            "ok" if os.access(root, os.W_OK) else "warn",
+            "Scripts folder",
+            f"{root}{'' if os.access(root, os.W_OK) else ' (not writable)'}",
+        )
         if menu.is_file():
             installed += 1
             rec = recorded(menu.read_text(encoding="utf-8", errors="replace"))
@@ -243,7 +270,9 @@ def cmd_doctor(args: argparse.Namespace) -> int:
             if not _is_ours(menu):
                 report("warn", "menu file", f"{menu} was not installed by ncst")
             elif bad:
-                report("fail", "menu file", f"{menu} points at missing {', '.join(bad)}: run ncst resolve install again")
+                report(
+                    "fail", "menu file", f"{menu} points at missing {', '.join(bad)}: run ncst resolve install again"
+                )
             else:
                 report("ok", "menu file", f"{menu} (python {rec['NCST_PYTHON']})")
     if not installed:
@@ -259,30 +288,46 @@ def cmd_doctor(args: argparse.Namespace) -> int:
         report("fail", "settings", str(exc))
     lut_root = paths.master_lut_dir(config.get("lut_dir"))
     if not os.path.isdir(lut_root):
-        report("fail" if config.get("lut_dir") else "warn", "LUT folder",
-               f"{lut_root} does not exist{' (NCST_LUT_DIR / lut_dir)' if config.get('lut_dir') else ''}")
+        report(
+            "fail" if config.get("lut_dir") else "warn",
+            "LUT folder",
+            f"{lut_root} does not exist{' (NCST_LUT_DIR / lut_dir)' if config.get('lut_dir') else ''}",
+        )
     elif not os.access(lut_root, os.W_OK):
         report("fail", "LUT folder", f"{lut_root} is not writable: fix permissions or set NCST_LUT_DIR")
     else:
         report("ok", "LUT folder", f"{lut_root} (LUTs go to {paths.LUT_SUBFOLDER}/)")
 
     try:
-        res = subprocess.run([sys.executable, "-c", _PROBE, str(PROJECT_ROOT)], capture_output=True, text=True,
-                             timeout=30)
+        res = subprocess.run(
+            [sys.executable, "-c", _PROBE, str(PROJECT_ROOT)], capture_output=True, text=True, timeout=30
+        )
         probe = json.loads(res.stdout.strip().splitlines()[-1]) if res.returncode == 0 and res.stdout.strip() else None
     except (OSError, subprocess.TimeoutExpired, ValueError):
         probe = None
     if probe is None:
         report("warn", "Resolve", "the scripting probe crashed or timed out (a mismatched Python for fusionscript?)")
     elif not probe.get("module"):
-        report("warn", "Resolve", "DaVinciResolveScript not found (Resolve not installed here, or RESOLVE_SCRIPT_API unset)")
+        report(
+            "warn",
+            "Resolve",
+            "DaVinciResolveScript not found (Resolve not installed here, or RESOLVE_SCRIPT_API unset)",
+        )
     elif not probe.get("product"):
-        report("warn", "Resolve", "not reachable: start Resolve; external scripting needs Studio and "
-               "Preferences > System > General > External scripting using: Local")
+        report(
+            "warn",
+            "Resolve",
+            "not reachable: start Resolve; external scripting needs Studio and "
+            "Preferences > System > General > External scripting using: Local",
+        )
     else:
         version = tuple(probe["version"]) if probe.get("version") else None
-        report("ok", "Resolve", f"{probe['product']} {'.'.join(map(str, version or ())) or '?'} "
-               f"({'Studio' if probe['studio'] else 'free'})")
+        report(
+            "ok",
+            "Resolve",
+            f"{probe['product']} {'.'.join(map(str, version or ())) or '?'} "
+            f"({'Studio' if probe['studio'] else 'free'})",
+        )
         for level, text in capabilities.limits(version, bool(probe["studio"])):
             report(level, "Resolve limits", text)
     print(f"{counts['ok']} ok, {counts['warn']} warnings, {counts['fail']} failed")

@@ -33,6 +33,7 @@ def cdl_terms(p: Mapping[str, Any]):
     Works on floats, numpy arrays and torch tensors alike (plain arithmetic), so the CDL export and
     the differentiable grade share this one formula. Missing names are neutral.
     """
+
     def get(name):
         return p[name] if name in p else PARAMS[name].neutral
 
@@ -59,17 +60,26 @@ class CDL:
     saturation: float
 
     def as_json(self) -> dict[str, Any]:
-        return {"slope": list(self.slope), "offset": list(self.offset),
-                "power": list(self.power), "saturation": self.saturation}
+        return {
+            "slope": list(self.slope),
+            "offset": list(self.offset),
+            "power": list(self.power),
+            "saturation": self.saturation,
+        }
 
     def is_identity(self) -> bool:
-        return (self.slope == (1.0, 1.0, 1.0) and self.offset == (0.0, 0.0, 0.0)
-                and self.power == (1.0, 1.0, 1.0) and self.saturation == 1.0)
+        return (
+            self.slope == (1.0, 1.0, 1.0)
+            and self.offset == (0.0, 0.0, 0.0)
+            and self.power == (1.0, 1.0, 1.0)
+            and self.saturation == 1.0
+        )
 
 
 def cdl_from_params(params: GradeParams) -> CDL:
     """The exact ASC CDL for the parameters' CDL part (see the module docstring for the folding)."""
     slope, offset, power, sat = cdl_terms(params.as_dict())
+
     def f(xs: Any) -> tuple[float, float, float]:
         r, g, b = (float(x) for x in xs)
         return r, g, b

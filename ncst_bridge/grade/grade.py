@@ -62,7 +62,7 @@ def _safe_pow(y: torch.Tensor, p: torch.Tensor) -> torch.Tensor:
     """y ** p for y in [0, 1] with 0 ** p = 0 and finite gradients at 0 (no NaN from log 0)."""
     pos = y > 0
     base = torch.where(pos, y, torch.ones_like(y))
-    return torch.where(pos, base ** p, torch.zeros_like(y))
+    return torch.where(pos, base**p, torch.zeros_like(y))
 
 
 def _per_channel(values: list, ref: torch.Tensor) -> torch.Tensor:

@@ -25,11 +25,13 @@ _KR, _KG, _KB = LUMA
 
 def _hue_basis() -> tuple[np.ndarray, np.ndarray]:
     """A and B of ``M(h) = I + sin(h) A + (cos(h) - 1) B`` for rotation in the Y'CbCr chroma plane."""
-    to_ycc = np.array([
-        [_KR, _KG, _KB],
-        [-_KR / (2 * (1 - _KB)), -_KG / (2 * (1 - _KB)), (1 - _KB) / (2 * (1 - _KB))],
-        [(1 - _KR) / (2 * (1 - _KR)), -_KG / (2 * (1 - _KR)), -_KB / (2 * (1 - _KR))],
-    ])
+    to_ycc = np.array(
+        [
+            [_KR, _KG, _KB],
+            [-_KR / (2 * (1 - _KB)), -_KG / (2 * (1 - _KB)), (1 - _KB) / (2 * (1 - _KB))],
+            [(1 - _KR) / (2 * (1 - _KR)), -_KG / (2 * (1 - _KR)), -_KB / (2 * (1 - _KR))],
+        ]
+    )
     from_ycc = np.linalg.inv(to_ycc)
     j = np.array([[0, 0, 0], [0, 0, -1], [0, 1, 0]], dtype=float)  # d/dh of the rotation at 0
     p = np.diag([0.0, 1.0, 1.0])
@@ -112,7 +114,7 @@ def sharpness_numpy(img: np.ndarray, sharpness: float) -> np.ndarray:
         for dx in range(3):
             if dy == 1 and dx == 1:
                 continue
-            inner += img[dy:dy + img.shape[0] - 2, dx:dx + img.shape[1] - 2] * k[dy, dx]
+            inner += img[dy : dy + img.shape[0] - 2, dx : dx + img.shape[1] - 2] * k[dy, dx]
     blur[1:-1, 1:-1] = inner
     out = img * s
     out += (1.0 - s) * blur

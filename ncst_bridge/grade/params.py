@@ -45,22 +45,76 @@ class ParamSpec:
 # Order is the order of the CLI, JSON and README table; it is not the order of application
 # (that is fixed by grade.py: CDL part -> residual -> spatial).
 _SPECS = (
-    ParamSpec("brightness", 1.0, 0.5, 2.0, "x (gain)",
-              "gain on all channels; 2.0 doubles the code values, then clamps", "cdl", True),
-    ParamSpec("contrast", 1.0, 0.5, 2.0, "x (about pivot 0.435)",
-              "factor about the fixed pivot 0.435 (>1 more contrast)", "cdl", True),
-    ParamSpec("gamma", 1.0, 0.5, 2.0, "exponent",
-              "out = in ** gamma per channel, the CDL power (>1 darkens mid-tones)", "cdl", True),
-    ParamSpec("hue", 0.0, -180.0, 180.0, "degrees",
-              "rotation about the neutral axis in Rec.709 Y'CbCr, luma kept (+ turns red to yellow)",
-              "residual", False),
-    ParamSpec("saturation", 1.0, 0.0, 2.0, "x (about Rec.709 luma)",
-              "factor about Rec.709 luma, the CDL saturation (0 gives grey)", "cdl", False),
-    ParamSpec("sharpness", 1.0, 0.0, 2.0, "x",
-              "0 blurs, 1 leaves, 2 sharpens (torchvision's 3x3 kernel); spatial, not in any LUT",
-              "spatial", False),
-    ParamSpec("temperature", 0.0, -1.0, 1.0, "unitless",
-              "white balance: +1 is warmer (red x2^0.5, blue x2^-0.5, luma of white kept)", "cdl", False),
+    ParamSpec(
+        "brightness",
+        1.0,
+        0.5,
+        2.0,
+        "x (gain)",
+        "gain on all channels; 2.0 doubles the code values, then clamps",
+        "cdl",
+        True,
+    ),
+    ParamSpec(
+        "contrast",
+        1.0,
+        0.5,
+        2.0,
+        "x (about pivot 0.435)",
+        "factor about the fixed pivot 0.435 (>1 more contrast)",
+        "cdl",
+        True,
+    ),
+    ParamSpec(
+        "gamma",
+        1.0,
+        0.5,
+        2.0,
+        "exponent",
+        "out = in ** gamma per channel, the CDL power (>1 darkens mid-tones)",
+        "cdl",
+        True,
+    ),
+    ParamSpec(
+        "hue",
+        0.0,
+        -180.0,
+        180.0,
+        "degrees",
+        "rotation about the neutral axis in Rec.709 Y'CbCr, luma kept (+ turns red to yellow)",
+        "residual",
+        False,
+    ),
+    ParamSpec(
+        "saturation",
+        1.0,
+        0.0,
+        2.0,
+        "x (about Rec.709 luma)",
+        "factor about Rec.709 luma, the CDL saturation (0 gives grey)",
+        "cdl",
+        False,
+    ),
+    ParamSpec(
+        "sharpness",
+        1.0,
+        0.0,
+        2.0,
+        "x",
+        "0 blurs, 1 leaves, 2 sharpens (torchvision's 3x3 kernel); spatial, not in any LUT",
+        "spatial",
+        False,
+    ),
+    ParamSpec(
+        "temperature",
+        0.0,
+        -1.0,
+        1.0,
+        "unitless",
+        "white balance: +1 is warmer (red x2^0.5, blue x2^-0.5, luma of white kept)",
+        "cdl",
+        False,
+    ),
 )
 
 PARAMS: dict[str, ParamSpec] = {s.name: s for s in _SPECS}
@@ -152,13 +206,13 @@ class GradeParams:
     def from_json_obj(cls, obj: Any, source: str = "params.json") -> GradeParams:
         """Parse a ``params.json`` object; omitted parameters are neutral, anything else is an error."""
         if not isinstance(obj, dict):
-            raise NcstError(f"{source}: expected a JSON object with \"format\": \"{FORMAT}\"")
+            raise NcstError(f'{source}: expected a JSON object with "format": "{FORMAT}"')
         fmt = obj.get("format")
         if fmt != FORMAT:
-            raise NcstError(f"{source}: unknown format {json.dumps(fmt)} (expected \"{FORMAT}\")")
+            raise NcstError(f'{source}: unknown format {json.dumps(fmt)} (expected "{FORMAT}")')
         params = obj.get("params", {})
         if not isinstance(params, dict):
-            raise NcstError(f"{source}: \"params\" must be an object of name: number")
+            raise NcstError(f'{source}: "params" must be an object of name: number')
         try:
             return cls(params)
         except NcstError as exc:

@@ -10,8 +10,7 @@ import numpy as np
 from ncst_bridge.grade.params import NAMES, PARAMS, GradeParams
 
 
-def random_params(rng: np.random.Generator, strength: float = 1.0,
-                  names: Iterable[str] = NAMES) -> GradeParams:
+def random_params(rng: np.random.Generator, strength: float = 1.0, names: Iterable[str] = NAMES) -> GradeParams:
     """A grade drawn uniformly over ``strength`` of each range around neutral.
 
     ``strength`` 1 spans the whole range; factors are drawn log-uniformly (so 0.5 and 2 are

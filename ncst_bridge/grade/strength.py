@@ -35,7 +35,7 @@ def apply_strength(params: GradeParams, strength: float) -> GradeParams:
         if s == 0.0:
             out[n] = spec.neutral
         elif n in LOG_SPACE:
-            out[n] = v ** s  # neutral is 1 for every factor; 0 ** s stays 0 (grey stays grey)
+            out[n] = v**s  # neutral is 1 for every factor; 0 ** s stays 0 (grey stays grey)
         else:
             out[n] = spec.neutral + (v - spec.neutral) * s
         out[n] = min(max(out[n], spec.lo), spec.hi)

@@ -107,6 +107,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 # --- what may be replaced -------------------------------------------------------------------------
 
+
 def is_look_bundle(path: Path) -> bool:
     """A folder ncst wrote as a look bundle: its params.json carries the look format marker."""
     try:
@@ -133,18 +134,26 @@ def _check_replaceable(path: Path, is_dir: bool, ours: Callable[[Path], bool] | 
         if not path.is_dir():
             raise NcstError(f"{path}: exists and is not a folder; ncst replaces only a {what} (choose another -o)")
         if not (_is_empty_dir(path) or (ours or is_look_bundle)(path)):
-            raise NcstError(f"{path}: is a folder that ncst did not write (not a {what}); --force replaces "
-                            f"only a {what}, choose another -o")
+            raise NcstError(
+                f"{path}: is a folder that ncst did not write (not a {what}); --force replaces "
+                f"only a {what}, choose another -o"
+            )
     elif path.is_dir():
-        raise NcstError(f"{path}: is a folder; the output is a file (name the file, e.g. {path / 'out'}"
-                        f"{path.suffix or ''})")
+        raise NcstError(
+            f"{path}: is a folder; the output is a file (name the file, e.g. {path / 'out'}{path.suffix or ''})"
+        )
     elif path.exists() and not path.is_file():
         raise NcstError(f"{path}: exists and is not a regular file")
 
 
-def check_new_output(path: str | Path, force: bool, is_dir: bool = False,
-                     inputs: Iterable[str | Path] = (), ours: Callable[[Path], bool] | None = None,
-                     what: str = "look bundle") -> None:
+def check_new_output(
+    path: str | Path,
+    force: bool,
+    is_dir: bool = False,
+    inputs: Iterable[str | Path] = (),
+    ours: Callable[[Path], bool] | None = None,
+    what: str = "look bundle",
+) -> None:
     """Every check on an output path that can fail, before any work: call it first.
 
     Refuses an existing output without ``force``; with ``force``, anything but a file (``is_dir``
@@ -175,6 +184,7 @@ def check_new_output(path: str | Path, force: bool, is_dir: bool = False,
 
 
 # --- temporaries and their litter -----------------------------------------------------------------
+
 
 def temp_prefix(name: str) -> str:
     return f".{name}.{os.getpid()}."
@@ -279,8 +289,13 @@ def atomic_file(path: str | Path, force: bool = False, inputs: Iterable[str | Pa
 
 
 @contextlib.contextmanager
-def atomic_dir(path: str | Path, force: bool = False, inputs: Iterable[str | Path] = (),
-               ours: Callable[[Path], bool] | None = None, what: str = "look bundle") -> Iterator[Path]:
+def atomic_dir(
+    path: str | Path,
+    force: bool = False,
+    inputs: Iterable[str | Path] = (),
+    ours: Callable[[Path], bool] | None = None,
+    what: str = "look bundle",
+) -> Iterator[Path]:
     """Yield a temporary folder beside ``path``; it becomes ``path`` only if the block succeeds.
 
     With ``force`` an existing folder that ``ours`` accepts (default: a look bundle) or an empty one

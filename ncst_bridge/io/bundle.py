@@ -22,8 +22,10 @@ from ncst_bridge.io.lut_formats import FORMATS, write_format
 from ncst_bridge.io.ocio_build import look_group, standalone_config
 
 LOOK_NAME = "ncst"
-CC_STYLE_NOTE = ("apply in ASC clamping style (OCIO FileTransform: cdl_style: asc; OCIO's default, no-clamp, "
-                 "differs), then residual.cube; for the whole look use look.cube")
+CC_STYLE_NOTE = (
+    "apply in ASC clamping style (OCIO FileTransform: cdl_style: asc; OCIO's default, no-clamp, "
+    "differs), then residual.cube; for the whole look use look.cube"
+)
 SPATIAL = [n for n, s in PARAMS.items() if s.lands == "spatial"]
 
 
@@ -55,9 +57,14 @@ def write_json(path: Path, obj: Any) -> None:
         tmp.write_text(json.dumps(obj, indent=2, sort_keys=False) + "\n", encoding="utf-8")
 
 
-def write_look_files(folder: Path, params: GradeParams, size: int = DEFAULT_SIZE,
-                     formats: Iterable[str] = (), title: str = "NCST look",
-                     extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def write_look_files(
+    folder: Path,
+    params: GradeParams,
+    size: int = DEFAULT_SIZE,
+    formats: Iterable[str] = (),
+    title: str = "NCST look",
+    extra: dict[str, Any] | None = None,
+) -> dict[str, Any]:
     """Write params.json, look.cube, residual.cube, look.cc, ocio/ and extra formats into ``folder``.
 
     Returns the ``exports`` record (file names and what each cannot hold).
@@ -68,22 +75,23 @@ def write_look_files(folder: Path, params: GradeParams, size: int = DEFAULT_SIZE
     size = check_size(size)
     formats = check_formats(formats)
     dropped = not_representable(params)
-    notes = [f"{n} = {params[n]:g} is spatial: not in this LUT (applied by ncst apply / the OFX plugin)"
-             for n in dropped]
+    notes = [
+        f"{n} = {params[n]:g} is spatial: not in this LUT (applied by ncst apply / the OFX plugin)" for n in dropped
+    ]
     cdl = cdl_from_params(params)
     write_cube(bake_look(params, size), folder / "look.cube", f"{title} (CDL + residual)", notes)
     write_cube(bake_residual(params, size), folder / "residual.cube", f"{title} residual (after look.cc)", notes)
     # A .cc cannot carry the CDL style; OCIO's FileTransform defaults to no-clamp, which is up to 15
     # codes off: say in the file how to read it (the bundle's config and the .clf set ASC themselves).
-    write_cdl_file(cdl, folder / "look.cc", cc_id=LOOK_NAME,
-                   description=f"{title}; {CC_STYLE_NOTE}")
+    write_cdl_file(cdl, folder / "look.cc", cc_id=LOOK_NAME, description=f"{title}; {CC_STYLE_NOTE}")
 
     ocio_dir = folder / "ocio"
     ocio_dir.mkdir()
     shutil.copyfile(folder / "look.cc", ocio_dir / "look.cc")
     shutil.copyfile(folder / "residual.cube", ocio_dir / "residual.cube")
-    cfg = standalone_config(LOOK_NAME, look_group("look.cc", "residual.cube"),
-                            f"{title}: ASC CDL then residual 3D LUT", search_path=".")
+    cfg = standalone_config(
+        LOOK_NAME, look_group("look.cc", "residual.cube"), f"{title}: ASC CDL then residual 3D LUT", search_path="."
+    )
     cfg.setWorkingDir(str(ocio_dir.resolve()))
     cfg.validate()
     with atomic_file(ocio_dir / "config.ocio") as tmp:
@@ -92,8 +100,7 @@ def write_look_files(folder: Path, params: GradeParams, size: int = DEFAULT_SIZE
     written = ["params.json", "look.cube", "residual.cube", "look.cc", "ocio/config.ocio"]
     for fmt in formats:
         written.append(write_format(fmt, folder, size, lambda n: bake_look(params, n), notes).name)
-    exports = {"files": written, "lut_size": size, "not_representable": dropped,
-               "ocio_look": LOOK_NAME}
+    exports = {"files": written, "lut_size": size, "not_representable": dropped, "ocio_look": LOOK_NAME}
     obj = params.to_json_obj(exports=exports, **(extra or {}))
     write_json(folder / "params.json", obj)
     return exports

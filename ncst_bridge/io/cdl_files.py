@@ -20,8 +20,7 @@ def cdl_xml(cdl: CDL, kind: str = ".cc", cc_id: str = "ncst", description: str =
     return group.write(_WRITERS[kind], OCIO.Config.CreateRaw())
 
 
-def write_cdl_file(cdl: CDL, path: str | Path, cc_id: str = "ncst", description: str = "",
-                   force: bool = False) -> Path:
+def write_cdl_file(cdl: CDL, path: str | Path, cc_id: str = "ncst", description: str = "", force: bool = False) -> Path:
     """Write a .cc/.ccc/.cdl by the path's extension, atomically."""
     path = Path(path)
     kind = path.suffix.lower()

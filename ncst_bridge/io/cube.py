@@ -23,8 +23,9 @@ if TYPE_CHECKING:
 DECIMALS = 6
 
 
-def write_cube(table: np.ndarray, path: str | Path, title: str, comments: list[str] | None = None,
-               force: bool = False) -> Path:
+def write_cube(
+    table: np.ndarray, path: str | Path, title: str, comments: list[str] | None = None, force: bool = False
+) -> Path:
     """Write an (N, N, N, 3) [r, g, b]-indexed table as an IRIDAS/Adobe 3D .cube, atomically."""
     title = title.replace('"', "'")
     table = np.asarray(table, dtype=np.float64)

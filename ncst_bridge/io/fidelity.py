@@ -53,8 +53,12 @@ def delta_e(reference: np.ndarray, test: np.ndarray) -> np.ndarray:
 
 
 def summarise(d: np.ndarray) -> dict[str, float]:
-    return {"mean": float(d.mean()), "p95": float(np.percentile(d, 95)),
-            "p99": float(np.percentile(d, 99)), "max": float(d.max())}
+    return {
+        "mean": float(d.mean()),
+        "p95": float(np.percentile(d, 95)),
+        "p99": float(np.percentile(d, 99)),
+        "max": float(d.max()),
+    }
 
 
 def passes(stats: dict[str, float], bar: dict[str, float] = BAR) -> bool:
@@ -82,8 +86,10 @@ def check_lut_files(folder: Path, names: Iterable[str] = ("look.cube", "residual
         table = np.asarray(read_cube(path).table)
         bad = int((~np.isfinite(table)).any(axis=-1).sum())
         if bad:
-            raise NcstError(f"{path}: {bad} lattice entr{'y holds' if bad == 1 else 'ies hold'} NaN or "
-                            f"infinite values (a corrupt LUT); bake the bundle again")
+            raise NcstError(
+                f"{path}: {bad} lattice entr{'y holds' if bad == 1 else 'ies hold'} NaN or "
+                f"infinite values (a corrupt LUT); bake the bundle again"
+            )
 
 
 def _processor(make, files: str):
@@ -102,8 +108,7 @@ def check_readable(folder: Path, names: Iterable[str]) -> None:
     tet = OCIO.Interpolation.INTERP_TETRAHEDRAL
     for name in names:
         path = Path(folder) / name
-        _processor(lambda path=path: raw.getProcessor(OCIO.FileTransform(src=str(path), interpolation=tet)),
-                   str(path))
+        _processor(lambda path=path: raw.getProcessor(OCIO.FileTransform(src=str(path), interpolation=tet)), str(path))
 
 
 def export_paths(folder: Path) -> dict[str, OCIO.Processor]:
@@ -118,14 +123,18 @@ def export_paths(folder: Path) -> dict[str, OCIO.Processor]:
     ocio_dir = folder / "ocio"
     cfg = _processor(lambda: OCIO.Config.CreateFromFile(str(ocio_dir / "config.ocio")), str(ocio_dir / "config.ocio"))
     return {
-        "look.cube": _processor(lambda: raw.getProcessor(
-            OCIO.FileTransform(src=str(folder / "look.cube"), interpolation=tet)), str(folder / "look.cube")),
-        "look.cc+residual.cube": _processor(lambda: raw.getProcessor(look_group(
-            str(folder / "look.cc"), str(folder / "residual.cube"))),
-            f"{folder / 'look.cc'} or {folder / 'residual.cube'}"),
-        "ocio look": _processor(lambda: cfg.getProcessor(OCIO.LookTransform(
-            src=DISPLAY_SPACE, dst=DISPLAY_SPACE, looks="ncst")),
-            f"{ocio_dir / 'config.ocio'} (or its look.cc/residual.cube)"),
+        "look.cube": _processor(
+            lambda: raw.getProcessor(OCIO.FileTransform(src=str(folder / "look.cube"), interpolation=tet)),
+            str(folder / "look.cube"),
+        ),
+        "look.cc+residual.cube": _processor(
+            lambda: raw.getProcessor(look_group(str(folder / "look.cc"), str(folder / "residual.cube"))),
+            f"{folder / 'look.cc'} or {folder / 'residual.cube'}",
+        ),
+        "ocio look": _processor(
+            lambda: cfg.getProcessor(OCIO.LookTransform(src=DISPLAY_SPACE, dst=DISPLAY_SPACE, looks="ncst")),
+            f"{ocio_dir / 'config.ocio'} (or its look.cc/residual.cube)",
+        ),
     }
 
 
@@ -172,9 +181,12 @@ def aggregate(results: list[dict[str, dict[str, float]]]) -> dict[str, dict[str,
     out = {}
     for path in results[0]:
         rows = [r[path] for r in results]
-        out[path] = {"grades": len(rows), "pass_rate": float(np.mean([r["passes_bar"] for r in rows])),
-                     "mean": float(np.mean([r["mean"] for r in rows])),
-                     "median_p99": float(np.median([r["p99"] for r in rows])),
-                     "worst_p99": float(max(r["p99"] for r in rows)),
-                     "worst_max": float(max(r["max"] for r in rows))}
+        out[path] = {
+            "grades": len(rows),
+            "pass_rate": float(np.mean([r["passes_bar"] for r in rows])),
+            "mean": float(np.mean([r["mean"] for r in rows])),
+            "median_p99": float(np.median([r["p99"] for r in rows])),
+            "worst_p99": float(max(r["p99"] for r in rows)),
+            "worst_max": float(max(r["max"] for r in rows)),
+        }
     return out

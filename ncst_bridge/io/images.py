@@ -34,11 +34,32 @@ from ncst_bridge.io.limits import check_pixels
 
 MIN_SIDE = 8
 # Output bit depths per extension; the first is the default. 32 (and EXR's 16) are float.
-WRITE_EXTS = {".png": (8, 16), ".tif": (8, 16, 32), ".tiff": (8, 16, 32), ".jpg": (8,), ".jpeg": (8,),
-              ".exr": (16, 32), ".dpx": (10, 8, 12, 16)}
+WRITE_EXTS = {
+    ".png": (8, 16),
+    ".tif": (8, 16, 32),
+    ".tiff": (8, 16, 32),
+    ".jpg": (8,),
+    ".jpeg": (8,),
+    ".exr": (16, 32),
+    ".dpx": (10, 8, 12, 16),
+}
 FLOAT_EXTS = {".exr"}
-IMAGE_EXTS = {".png", ".tif", ".tiff", ".jpg", ".jpeg", ".bmp", ".webp", ".ppm", ".pgm", ".exr", ".dpx",
-              ".cin", ".tga", ".hdr"}
+IMAGE_EXTS = {
+    ".png",
+    ".tif",
+    ".tiff",
+    ".jpg",
+    ".jpeg",
+    ".bmp",
+    ".webp",
+    ".ppm",
+    ".pgm",
+    ".exr",
+    ".dpx",
+    ".cin",
+    ".tga",
+    ".hdr",
+}
 
 
 def _oiio_error(default: str, handle: Any = None, chatter: str = "") -> str:
@@ -115,8 +136,16 @@ def _rgb_indices(names: list[str]) -> list[int] | None:
     return None
 
 
-_META_KEYS = ("dpx:Transfer", "dpx:Colorimetric", "chromaticities", "oiio:ColorSpace", "dpx:Signal",
-              "FramesPerSecond", "dpx:FrameRate", "smpte:TimeCode")
+_META_KEYS = (
+    "dpx:Transfer",
+    "dpx:Colorimetric",
+    "chromaticities",
+    "oiio:ColorSpace",
+    "dpx:Signal",
+    "FramesPerSecond",
+    "dpx:FrameRate",
+    "smpte:TimeCode",
+)
 
 
 def _open(path: Path):
@@ -131,8 +160,9 @@ def _open(path: Path):
     with quiet_stderr() as chatter:
         inp = oiio.ImageInput.open(str(path), config)
     if inp is None:
-        raise NcstError(f"{path}: not a readable image "
-                        f"({_oiio_error('corrupt or unsupported format', chatter=''.join(chatter))})")
+        raise NcstError(
+            f"{path}: not a readable image ({_oiio_error('corrupt or unsupported format', chatter=''.join(chatter))})"
+        )
     return inp
 
 
@@ -165,8 +195,9 @@ def _info(path: Path, inp, sub: int, spec) -> ImageInfo:
     while inp.seek_subimage(n, 0):
         n += 1
     inp.seek_subimage(sub, 0)
-    return ImageInfo(str(path), spec.width, spec.height, list(spec.channelnames), str(spec.format), int(bits),
-                     sub, max(1, n), meta)
+    return ImageInfo(
+        str(path), spec.width, spec.height, list(spec.channelnames), str(spec.format), int(bits), sub, max(1, n), meta
+    )
 
 
 def image_info(path: str | Path) -> ImageInfo:
@@ -201,8 +232,10 @@ def read_pixels(path: str | Path, min_side: int = MIN_SIDE, dtype=np.float32) ->
         with quiet_stderr() as chatter:
             px = inp.read_image(sub, 0, 0, nch, native)
         if px is None or not isinstance(px, np.ndarray) or px.size != spec.width * spec.height * nch:
-            raise NcstError(f"{path}: could not decode the pixels "
-                            f"({_oiio_error('corrupt or truncated file', inp, ''.join(chatter))})")
+            raise NcstError(
+                f"{path}: could not decode the pixels "
+                f"({_oiio_error('corrupt or truncated file', inp, ''.join(chatter))})"
+            )
     finally:
         inp.close()
     px = px.reshape(spec.height, spec.width, nch)
@@ -284,8 +317,9 @@ def _spec_for(path: Path, img: np.ndarray, depth: int) -> tuple[Any, np.ndarray]
     return spec, np.ascontiguousarray(np.clip(np.rint(np.asarray(img) * top), 0, top) / top, dtype=np.float32)
 
 
-def write_image_to(target: Path, img: np.ndarray, depth: int, name: Path | None = None,
-                   metadata: dict[str, Any] | None = None) -> None:
+def write_image_to(
+    target: Path, img: np.ndarray, depth: int, name: Path | None = None, metadata: dict[str, Any] | None = None
+) -> None:
     """Write float RGB to ``target`` now (no temp file): the format from ``name`` (default ``target``).
 
     Float formats (EXR, 32-bit TIFF) keep values outside [0, 1]; integer formats clip to [0, 1].
@@ -312,8 +346,13 @@ def write_image_to(target: Path, img: np.ndarray, depth: int, name: Path | None 
         raise NcstError(f"{name}: could not write ({_oiio_error('write failed', out, ''.join(chatter))})")
 
 
-def write_image(path: str | Path, img: np.ndarray, bit_depth: int | None = None, force: bool = False,
-                metadata: dict[str, Any] | None = None) -> Path:
+def write_image(
+    path: str | Path,
+    img: np.ndarray,
+    bit_depth: int | None = None,
+    force: bool = False,
+    metadata: dict[str, Any] | None = None,
+) -> Path:
     """Write float RGB atomically: PNG/TIFF 8/16, JPEG 8, DPX 8/10/12/16, EXR 16 (half)/32, TIFF 32."""
     path = Path(path)
     depth = output_bit_depth(path, bit_depth)
@@ -357,14 +396,18 @@ def encoding_hints(info: ImageInfo) -> list[str]:
         if "chromaticities" in m:
             space = _space_of_chromaticities(m["chromaticities"])
             if space:
-                hints.append(f"{name}: EXR chromaticities are {space.split(' (')[0].replace('Linear ', '')} "
-                             f"primaries: scene-linear footage is --input-space '{space}'")
+                hints.append(
+                    f"{name}: EXR chromaticities are {space.split(' (')[0].replace('Linear ', '')} "
+                    f"primaries: scene-linear footage is --input-space '{space}'"
+                )
             else:
                 xy = ", ".join(f"{v:.4g}" for v in m["chromaticities"])
                 hints.append(f"{name}: EXR chromaticities ({xy}) match no common space: give --input-space")
         else:
-            hints.append(f"{name}: EXR without chromaticities (Rec.709 primaries by the EXR standard): "
-                         f"scene-linear footage is --input-space 'Linear Rec.709 (sRGB)'")
+            hints.append(
+                f"{name}: EXR without chromaticities (Rec.709 primaries by the EXR standard): "
+                f"scene-linear footage is --input-space 'Linear Rec.709 (sRGB)'"
+            )
     transfer = str(m.get("dpx:Transfer", ""))
     colorimetric = str(m.get("dpx:Colorimetric", ""))
     if transfer and transfer not in ("Undefined", "User defined"):

@@ -48,5 +48,7 @@ def check_pixels(width: int, height: int, source: str | Path) -> None:
     if width <= 0 or height <= 0:
         raise NcstError(f"{source}: declares an empty picture ({width}x{height})")
     if width * height > limit:
-        raise NcstError(f"{source}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the "
-                        f"decoded-pixel limit of {limit / 1e6:g} MP (raise it with --max-pixels or {ENV})")
+        raise NcstError(
+            f"{source}: {width}x{height} is {width * height / 1e6:.1f} megapixels, over the "
+            f"decoded-pixel limit of {limit / 1e6:g} MP (raise it with --max-pixels or {ENV})"
+        )

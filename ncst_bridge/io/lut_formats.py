@@ -57,8 +57,9 @@ def _table_config(table: np.ndarray) -> OCIO.Config:
 
 
 def _clf_text(folder: Path, notes: list[str]) -> str:
-    cfg = standalone_config("ncst", look_group("look.cc", "residual.cube"), "NCST look",
-                            search_path=str(folder.resolve()))
+    cfg = standalone_config(
+        "ncst", look_group("look.cc", "residual.cube"), "NCST look", search_path=str(folder.resolve())
+    )
     cfg.setWorkingDir(str(folder.resolve()))
     proc = cfg.getProcessor(OCIO.LookTransform(src=DISPLAY_SPACE, dst=DISPLAY_SPACE, looks="ncst"))
     group = proc.createGroupTransform()

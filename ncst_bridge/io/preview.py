@@ -38,11 +38,10 @@ def preview_image(before: list[np.ndarray], after: list[np.ndarray], reference: 
     width = max(top.shape[1], bottom.shape[1])
     right = np.ones((2 * TILE_H + GAP, width, 3), np.float32)
     right[:TILE_H, : top.shape[1]] = top
-    right[TILE_H + GAP:, : bottom.shape[1]] = bottom
+    right[TILE_H + GAP :, : bottom.shape[1]] = bottom
     sheet = np.concatenate([ref, np.ones((ref.shape[0], 3 * GAP, 3), np.float32), right], axis=1)
     return np.pad(sheet, ((GAP, GAP), (GAP, GAP), (0, 0)), constant_values=1.0)
 
 
-def write_preview(path: str | Path, before: list[np.ndarray], after: list[np.ndarray],
-                  reference: np.ndarray) -> Path:
+def write_preview(path: str | Path, before: list[np.ndarray], after: list[np.ndarray], reference: np.ndarray) -> Path:
     return write_image(path, preview_image(before, after, reference), bit_depth=8, force=True)

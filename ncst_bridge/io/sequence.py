@@ -83,8 +83,11 @@ class ImageSequence:
         return str(self.folder / f"{self.prefix}{digits}{self.suffix}")
 
     def name(self, number: int) -> str:
-        return f"{self.prefix}{number:0{self.padding}d}{self.suffix}" if self.padding else \
-            f"{self.prefix}{number}{self.suffix}"
+        return (
+            f"{self.prefix}{number:0{self.padding}d}{self.suffix}"
+            if self.padding
+            else f"{self.prefix}{number}{self.suffix}"
+        )
 
     def path(self, number: int) -> Path:
         return self.folder / self.name(number)
@@ -116,8 +119,10 @@ class ImageSequence:
         if not gone:
             return None
         chosen = self.select(start, end)
-        return (f"{self.pattern}: {len(gone)} frame{'s' if len(gone) != 1 else ''} missing in "
-                f"{chosen[0]}-{chosen[-1]}: {format_gaps(gone)}")
+        return (
+            f"{self.pattern}: {len(gone)} frame{'s' if len(gone) != 1 else ''} missing in "
+            f"{chosen[0]}-{chosen[-1]}: {format_gaps(gone)}"
+        )
 
     def header(self) -> ImageInfo:
         """The first frame's header (size, pixel type, encoding metadata)."""
@@ -135,7 +140,9 @@ class ImageSequence:
                 return value
         return DEFAULT_FPS
 
-    def iter_frames(self, start: int | None = None, end: int | None = None) -> Iterator[tuple[int, np.ndarray, ImageInfo]]:
+    def iter_frames(
+        self, start: int | None = None, end: int | None = None
+    ) -> Iterator[tuple[int, np.ndarray, ImageInfo]]:
         """(frame number, float32 RGB as stored -- integer formats in [0, 1] --, header) per frame.
 
         Every frame must have the first frame's size (a one-line error names the odd one).
@@ -146,8 +153,9 @@ class ImageSequence:
             if size is None:
                 size = (info.width, info.height)
             elif (info.width, info.height) != size:
-                raise NcstError(f"{self.path(n)}: {info.width}x{info.height}, but the sequence's frames are "
-                                f"{size[0]}x{size[1]}")
+                raise NcstError(
+                    f"{self.path(n)}: {info.width}x{info.height}, but the sequence's frames are {size[0]}x{size[1]}"
+                )
             yield n, img, info
 
 
@@ -169,7 +177,7 @@ def _from_pattern(spec: str) -> tuple[Path, str, str, int, re.Pattern]:
         if not m:
             raise NcstError(f"{spec}: not a frame pattern (use %04d, #### or a folder)")
         padding = len(m.group(0))  # one digit per # or @
-    prefix, suffix = name[:m.start()], name[m.end():]
+    prefix, suffix = name[: m.start()], name[m.end() :]
     if _PRINTF.search(suffix) or _HASHES.search(suffix):
         raise NcstError(f"{spec}: more than one frame-number field in the name")
     digits = rf"\d{{{padding},}}" if padding else r"(?:0|[1-9]\d*)"
@@ -187,8 +195,9 @@ def find_sequence(spec: str | Path) -> ImageSequence:
     if not folder.is_dir():
         raise NcstError(f"{spec}: folder {folder} does not exist")
     if extension(suffix) not in IMAGE_EXTS:
-        raise NcstError(f"{spec}: '{extension(suffix)}' is not an image type this tool reads "
-                        f"({', '.join(sorted(IMAGE_EXTS))})")
+        raise NcstError(
+            f"{spec}: '{extension(suffix)}' is not an image type this tool reads ({', '.join(sorted(IMAGE_EXTS))})"
+        )
     frames = sorted(int(m.group(1)) for f in folder.iterdir() if (m := rx.match(f.name)))
     if not frames:
         raise NcstError(f"{spec}: no frames match the pattern")

@@ -98,8 +98,14 @@ def _translation(content: np.ndarray, reference: np.ndarray) -> np.ndarray | Non
 
 def _warp(reference: np.ndarray, h: np.ndarray, shape: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     hc, wc = shape
-    warped = cv2.warpPerspective(reference.astype(np.float32), h, (wc, hc), flags=cv2.INTER_LINEAR,
-                                 borderMode=cv2.BORDER_CONSTANT, borderValue=(-1, -1, -1))
+    warped = cv2.warpPerspective(
+        reference.astype(np.float32),
+        h,
+        (wc, hc),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=(-1, -1, -1),
+    )
     valid = (warped >= 0).all(axis=2)
     valid = cv2.erode(valid.astype(np.uint8), np.ones((5, 5), np.uint8)) > 0
     return warped, valid
@@ -114,6 +120,7 @@ def _nmi(a: np.ndarray, b: np.ndarray) -> float:
     def ent(p):
         p = p[p > 0]
         return float(-(p * np.log(p)).sum())
+
     ha, hb, hab = ent(pa), ent(pb), ent(joint.ravel())
     if ha + hb <= 1e-9:
         return 0.0
@@ -165,8 +172,7 @@ def find_alignment(content: np.ndarray, reference: np.ndarray) -> tuple[np.ndarr
     return None
 
 
-def register(content: np.ndarray, reference: np.ndarray, max_pairs: int = 20_000,
-             seed: int = 0) -> PixelPairs | None:
+def register(content: np.ndarray, reference: np.ndarray, max_pairs: int = 20_000, seed: int = 0) -> PixelPairs | None:
     """Corresponding pixel colours of a keyframe and the reference, or None if not the same scene.
 
     Both are float RGB (H, W, 3) in [0, 1], ideally at a few hundred pixels on the long side.
@@ -180,7 +186,7 @@ def register(content: np.ndarray, reference: np.ndarray, max_pairs: int = 20_000
     overlap = float(valid.mean())
     y = cv2.GaussianBlur(_luma(content), (0, 0), 1.0)
     grad = np.hypot(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
-    weight = np.exp(-(grad / 0.15) ** 2) * valid
+    weight = np.exp(-((grad / 0.15) ** 2)) * valid
     idx = np.flatnonzero(weight.ravel() > 0.05)
     if idx.size < 500:
         return None

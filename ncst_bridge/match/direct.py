@@ -21,6 +21,7 @@ from ncst_bridge.objective.adam import CosineAdam
 from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights, match_loss
 from ncst_bridge.objective.paramvec import ParamVector
 
+
 @dataclass
 class FitResult:
     params: GradeParams
@@ -52,11 +53,20 @@ def _hue_starts(pv: ParamVector, z0: torch.Tensor) -> list[torch.Tensor]:
     return starts
 
 
-def fit_direct(content: torch.Tensor, reference: torch.Tensor, names: Sequence[str] = COLOUR_NAMES,
-               iterations: int = 200, lr: float = 0.1, weights: LossWeights | None = None,
-               correspondences: Correspondences | None = None, init: GradeParams | None = None,
-               seed: int = 0, max_points: int = 8_000, should_stop: Callable[[], bool] | None = None,
-               progress: Callable[[int, float], None] | None = None) -> FitResult:
+def fit_direct(
+    content: torch.Tensor,
+    reference: torch.Tensor,
+    names: Sequence[str] = COLOUR_NAMES,
+    iterations: int = 200,
+    lr: float = 0.1,
+    weights: LossWeights | None = None,
+    correspondences: Correspondences | None = None,
+    init: GradeParams | None = None,
+    seed: int = 0,
+    max_points: int = 8_000,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> FitResult:
     """Fit parameters so that f_P(content) looks like the reference.
 
     content: (K, 3, h, w) keyframes, reference: (1, 3, h', w'), display-encoded in [0, 1].

@@ -67,12 +67,19 @@ class Keyframes:
 
     def as_json(self) -> dict[str, Any]:
         """Provenance for params.json / report.json (no pixels)."""
-        return {"indices": self.indices, "times": [round(t, 6) for t in self.times],
-                "shots": [list(s) for s in self.shots], "cuts": self.cuts,
-                "frame_count": self.frame_count, "fps": self.fps, "selection": self.params}
+        return {
+            "indices": self.indices,
+            "times": [round(t, 6) for t in self.times],
+            "shots": [list(s) for s in self.shots],
+            "cuts": self.cuts,
+            "frame_count": self.frame_count,
+            "fps": self.fps,
+            "selection": self.params,
+        }
 
 
 # --- features ---------------------------------------------------------------------------------
+
 
 def histogram(rgb: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
     """Normalised joint RGB histogram (bins^3,) of an (H, W, 3) uint8 image."""
@@ -83,7 +90,7 @@ def histogram(rgb: np.ndarray, bins: int = DEFAULT_BINS) -> np.ndarray:
         raise ValueError(f"bins must be a power of two <= 256, got {bins}")
     q = (rgb >> shift).astype(np.int32)
     idx = (q[..., 0] * bins + q[..., 1]) * bins + q[..., 2]
-    h = np.bincount(idx.ravel(), minlength=bins ** 3).astype(np.float64)
+    h = np.bincount(idx.ravel(), minlength=bins**3).astype(np.float64)
     return h / h.sum()
 
 
@@ -93,8 +100,9 @@ def hellinger(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     return np.sqrt(np.clip(1.0 - bc, 0.0, 1.0))
 
 
-def detect_cuts(distances: np.ndarray, threshold: float = CUT_THRESHOLD, ratio: float = CUT_RATIO,
-                window: int = CUT_WINDOW) -> list[int]:
+def detect_cuts(
+    distances: np.ndarray, threshold: float = CUT_THRESHOLD, ratio: float = CUT_RATIO, window: int = CUT_WINDOW
+) -> list[int]:
     """Positions t (1-based into the frame list) where ``distances[t-1]`` = d(t-1, t) is a cut.
 
     A cut is an isolated spike: ``d >= threshold``, ``d >= ratio * median`` of the distances within
@@ -111,7 +119,7 @@ def detect_cuts(distances: np.ndarray, threshold: float = CUT_THRESHOLD, ratio: 
         if v < CUT_NEIGHBOUR_RATIO * near:
             continue
         lo, hi = max(0, i - window), min(len(d), i + window + 1)
-        around = np.concatenate([d[lo:i], d[i + 1:hi]])
+        around = np.concatenate([d[lo:i], d[i + 1 : hi]])
         local = float(np.median(around)) if around.size else 0.0
         if v >= ratio * local:
             cuts.append(i + 1)
@@ -120,14 +128,16 @@ def detect_cuts(distances: np.ndarray, threshold: float = CUT_THRESHOLD, ratio: 
 
 # --- k-medoids --------------------------------------------------------------------------------
 
+
 def _pairwise(x: np.ndarray) -> np.ndarray:
     sq = (x * x).sum(axis=1)
     d2 = sq[:, None] + sq[None, :] - 2.0 * (x @ x.T)
     return np.sqrt(np.clip(d2, 0.0, None))
 
 
-def k_medoids(x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarray | None = None,
-              max_iter: int = 50) -> np.ndarray:
+def k_medoids(
+    x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarray | None = None, max_iter: int = 50
+) -> np.ndarray:
     """Indices of k medoids of the rows of ``x`` (Euclidean), k-medoids++ init then alternation."""
     n = len(x)
     if k >= n:
@@ -138,10 +148,10 @@ def k_medoids(x: np.ndarray, k: int, rng: np.random.Generator, weights: np.ndarr
     medoids = [first]
     nearest = d[first].copy()
     while len(medoids) < k:
-        p = w * nearest ** 2
+        p = w * nearest**2
         if p.sum() <= 0:  # all remaining points coincide with a medoid: take the earliest others
             rest = [i for i in range(n) if i not in medoids]
-            medoids.extend(rest[:k - len(medoids)])
+            medoids.extend(rest[: k - len(medoids)])
             break
         nxt = int(rng.choice(n, p=p / p.sum()))
         medoids.append(nxt)
@@ -189,6 +199,7 @@ def _allocate(lengths: list[int], k: int) -> list[int]:
 
 # --- the selection ----------------------------------------------------------------------------
 
+
 class _VideoSource:
     """Frames of a video file: PyAV decode, downscaled in swscale, 8-bit."""
 
@@ -203,8 +214,14 @@ class _VideoSource:
 
     def frames(self, start: int | None, end: int | None, check_complete: bool = True):
         """(index, time, thumbnail, uint8 thumbnail for the histogram) per frame."""
-        for f in iter_frames(self.path, bit_depth=8, max_side=self.max_side, start_frame=start or 0,
-                             end_frame=end, check_complete=check_complete):
+        for f in iter_frames(
+            self.path,
+            bit_depth=8,
+            max_side=self.max_side,
+            start_frame=start or 0,
+            end_frame=end,
+            check_complete=check_complete,
+        ):
             yield f.index, f.time, f.rgb, f.rgb
 
 
@@ -229,19 +246,29 @@ class _SequenceSource:
             h, w = img.shape[:2]
             scale = min(1.0, self.max_side / max(h, w))
             if scale < 1.0:
-                img = cv2.resize(img, (max(1, round(w * scale)), max(1, round(h * scale))),
-                                 interpolation=cv2.INTER_AREA)
+                img = cv2.resize(
+                    img, (max(1, round(w * scale)), max(1, round(h * scale))), interpolation=cv2.INTER_AREA
+                )
             look = self.analysis(img) if self.analysis is not None else img
             u8 = np.clip(np.rint(np.clip(look, 0.0, 1.0) * 255.0), 0, 255).astype(np.uint8)
             yield n, (n - self.seq.first) / self.fps, img.astype(np.float32), u8
 
 
-def select_keyframes(path, k: int = DEFAULT_K, *, seed: int = 0,
-                     max_side: int = DEFAULT_MAX_SIDE, start_frame: int | None = None,
-                     end_frame: int | None = None, bins: int = DEFAULT_BINS,
-                     cut_threshold: float = CUT_THRESHOLD, cut_ratio: float = CUT_RATIO,
-                     time_weight: float = TIME_WEIGHT, cache_mb: float = 512.0,
-                     analysis=None) -> Keyframes:
+def select_keyframes(
+    path,
+    k: int = DEFAULT_K,
+    *,
+    seed: int = 0,
+    max_side: int = DEFAULT_MAX_SIDE,
+    start_frame: int | None = None,
+    end_frame: int | None = None,
+    bins: int = DEFAULT_BINS,
+    cut_threshold: float = CUT_THRESHOLD,
+    cut_ratio: float = CUT_RATIO,
+    time_weight: float = TIME_WEIGHT,
+    cache_mb: float = 512.0,
+    analysis=None,
+) -> Keyframes:
     """Pick ``k`` representative frames of ``path`` (frames ``start_frame``..``end_frame`` inclusive).
 
     ``path`` is a video file, or an image sequence (an ``io.sequence.ImageSequence``, a frame
@@ -283,8 +310,10 @@ def select_keyframes(path, k: int = DEFAULT_K, *, seed: int = 0,
     if n == 0:
         raise NcstError(f"{label}: no frames in the requested range")
     if n < k:
-        raise NcstError(f"{label}: only {n} frame{'s' if n != 1 else ''} in the clip/range, fewer than "
-                        f"the {k} keyframes asked for (use --keyframes {n} or fewer)")
+        raise NcstError(
+            f"{label}: only {n} frame{'s' if n != 1 else ''} in the clip/range, fewer than "
+            f"the {k} keyframes asked for (use --keyframes {n} or fewer)"
+        )
 
     h = np.sqrt(np.stack(hists))  # Hellinger geometry: Euclidean on sqrt-histograms / sqrt(2)
     dist = np.linalg.norm(h[1:] - h[:-1], axis=1) / np.sqrt(2.0)
@@ -297,9 +326,9 @@ def select_keyframes(path, k: int = DEFAULT_K, *, seed: int = 0,
     lengths = [e - s + 1 for s, e in shots]
     if len(shots) <= k:
         for (s, e), ks in zip(shots, _allocate(lengths, k)):
-            chosen.extend(s + p for p in _medoids_in(h[s:e + 1], ks, rng, time_weight))
+            chosen.extend(s + p for p in _medoids_in(h[s : e + 1], ks, rng, time_weight))
     else:
-        reps = [s + int(_medoids_in(h[s:e + 1], 1, rng, time_weight)[0]) for s, e in shots]
+        reps = [s + int(_medoids_in(h[s : e + 1], 1, rng, time_weight)[0]) for s, e in shots]
         pick = k_medoids(h[reps], k, rng, weights=np.array(lengths, dtype=np.float64))
         chosen = [reps[i] for i in pick]
     chosen = sorted(set(chosen))
@@ -308,18 +337,30 @@ def select_keyframes(path, k: int = DEFAULT_K, *, seed: int = 0,
         thumbs = [cached[p] for p in chosen]
     else:
         wanted = {indices[p] for p in chosen}
-        got = {i: th for i, _t, th, _u in source.frames(min(wanted), max(wanted), check_complete=False)
-               if i in wanted}
+        got = {i: th for i, _t, th, _u in source.frames(min(wanted), max(wanted), check_complete=False) if i in wanted}
         thumbs = [got[indices[p]] for p in chosen]
     shot_index = np.searchsorted([s for s, _e in shots], chosen, side="right") - 1
     return Keyframes(
-        indices=[indices[p] for p in chosen], times=[times[p] for p in chosen],
+        indices=[indices[p] for p in chosen],
+        times=[times[p] for p in chosen],
         frames=[t.astype(np.float32) / 255.0 if t.dtype == np.uint8 else t.astype(np.float32) for t in thumbs],
-        shots=[(indices[s], indices[e]) for s, e in shots], shot_of=[int(i) for i in shot_index],
-        frame_count=n, fps=float(source.fps), source_size=source.size,
-        params={"k": k, "seed": seed, "max_side": max_side, "bins": bins,
-                "cut_threshold": cut_threshold, "cut_ratio": cut_ratio, "time_weight": time_weight,
-                "start_frame": start, "end_frame": end_frame})
+        shots=[(indices[s], indices[e]) for s, e in shots],
+        shot_of=[int(i) for i in shot_index],
+        frame_count=n,
+        fps=float(source.fps),
+        source_size=source.size,
+        params={
+            "k": k,
+            "seed": seed,
+            "max_side": max_side,
+            "bins": bins,
+            "cut_threshold": cut_threshold,
+            "cut_ratio": cut_ratio,
+            "time_weight": time_weight,
+            "start_frame": start,
+            "end_frame": end_frame,
+        },
+    )
 
 
 def _medoids_in(h: np.ndarray, k: int, rng: np.random.Generator, time_weight: float) -> np.ndarray:

@@ -66,9 +66,14 @@ def image_stats(img: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarr
     dark, light, neutral = order[:k], order[-k:], corder[: max(1, (3 * n) // 10)]
     bins = np.clip(((h + math.pi) / (2 * math.pi) * HUE_BINS).astype(int), 0, HUE_BINS - 1)
     hist = np.bincount(bins, weights=C, minlength=HUE_BINS) / n
-    feats = [_q(L[order], L_QUANTILES), [a.mean(), b.mean(), a.std(), b.std()], _q(C[corder], C_QUANTILES),
-             [a[dark].mean(), b[dark].mean(), a[light].mean(), b[light].mean(), a[neutral].mean(), b[neutral].mean()],
-             _q(np.sort(rgb, axis=0), RGB_QUANTILES).reshape(-1), hist * 10.0]
+    feats = [
+        _q(L[order], L_QUANTILES),
+        [a.mean(), b.mean(), a.std(), b.std()],
+        _q(C[corder], C_QUANTILES),
+        [a[dark].mean(), b[dark].mean(), a[light].mean(), b[light].mean(), a[neutral].mean(), b[neutral].mean()],
+        _q(np.sort(rgb, axis=0), RGB_QUANTILES).reshape(-1),
+        hist * 10.0,
+    ]
     return np.concatenate([np.asarray(f, dtype=np.float64) for f in feats]), hist
 
 
@@ -87,16 +92,28 @@ def pair_features(content: list[np.ndarray], reference: np.ndarray, max_points: 
 def params_to_target(p: dict) -> list[float]:
     """Grade parameters -> the network's output units."""
     h = math.radians(p.get("hue", 0.0))
-    return [math.log2(p.get("brightness", 1.0)), math.log2(p.get("contrast", 1.0)), math.log2(p.get("gamma", 1.0)),
-            p.get("saturation", 1.0) - 1.0, p.get("temperature", 0.0), math.cos(h), math.sin(h)]
+    return [
+        math.log2(p.get("brightness", 1.0)),
+        math.log2(p.get("contrast", 1.0)),
+        math.log2(p.get("gamma", 1.0)),
+        p.get("saturation", 1.0) - 1.0,
+        p.get("temperature", 0.0),
+        math.cos(h),
+        math.sin(h),
+    ]
 
 
 def target_to_params(t: np.ndarray) -> GradeParams:
     """The network's output units -> grade parameters (clipped into each range). The hue vector's
     length is the network's confidence (a posterior mean of unit vectors): too short, no rotation."""
     t = [float(v) for v in t]  # type: ignore[assignment]
-    vals = {"brightness": 2.0 ** t[0], "contrast": 2.0 ** t[1], "gamma": 2.0 ** t[2],
-            "saturation": 1.0 + t[3], "temperature": t[4]}
+    vals = {
+        "brightness": 2.0 ** t[0],
+        "contrast": 2.0 ** t[1],
+        "gamma": 2.0 ** t[2],
+        "saturation": 1.0 + t[3],
+        "temperature": t[4],
+    }
     conf = math.hypot(t[5], t[6])
     vals["hue"] = math.degrees(math.atan2(t[6], t[5])) if conf >= HUE_CONFIDENCE else 0.0
     return GradeParams({k: min(max(v, PARAMS[k].lo), PARAMS[k].hi) for k, v in vals.items()})
@@ -109,9 +126,13 @@ class LookNet(torch.nn.Module):
         super().__init__()
         self.register_buffer("mean", torch.zeros(n_in))
         self.register_buffer("std", torch.ones(n_in))
-        self.net = torch.nn.Sequential(torch.nn.Linear(n_in, hidden), torch.nn.ReLU(),
-                                       torch.nn.Linear(hidden, hidden), torch.nn.ReLU(),
-                                       torch.nn.Linear(hidden, len(OUTPUTS)))
+        self.net = torch.nn.Sequential(
+            torch.nn.Linear(n_in, hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(hidden, hidden),
+            torch.nn.ReLU(),
+            torch.nn.Linear(hidden, len(OUTPUTS)),
+        )
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         mean, std = self.get_buffer("mean"), self.get_buffer("std")
@@ -134,8 +155,11 @@ def save(net: LookNet, path: Path, card: dict) -> None:
 
     first = net.net[0]
     assert isinstance(first, torch.nn.Linear)
-    meta = {"ncst_look_prior": json.dumps({"n_in": int(net.get_buffer("mean").shape[0]),
-                                           "hidden": int(first.out_features), **card})}
+    meta = {
+        "ncst_look_prior": json.dumps(
+            {"n_in": int(net.get_buffer("mean").shape[0]), "hidden": int(first.out_features), **card}
+        )
+    }
     save_file({k: v.contiguous() for k, v in net.state_dict().items()}, str(path), metadata=meta)
 
 
@@ -151,8 +175,9 @@ def load(path: str | Path | None = None) -> LookPrior:
         from safetensors.torch import load_file
 
         if not path.is_file():
-            raise NcstError(f"look prior {path} is missing (reinstall ncst-bridge, or train it with "
-                            "bench/train_look_prior.py)")
+            raise NcstError(
+                f"look prior {path} is missing (reinstall ncst-bridge, or train it with bench/train_look_prior.py)"
+            )
         with safe_open(str(path), framework="pt") as f:
             card = json.loads((f.metadata() or {}).get("ncst_look_prior", "{}"))
         if "n_in" not in card:

@@ -21,9 +21,15 @@ def _batch(frames: list[np.ndarray], size: int) -> torch.Tensor:
     return torch.from_numpy(np.stack(out)).permute(0, 3, 1, 2).contiguous()
 
 
-def solve_neural(frames: list[np.ndarray], reference: np.ndarray, cfg, iterations: int,
-                 corr: Correspondences | None, should_stop: Callable[[], bool] | None,
-                 progress: Callable[[int, float], None] | None) -> tuple[GradeParams, dict[str, Any]]:
+def solve_neural(
+    frames: list[np.ndarray],
+    reference: np.ndarray,
+    cfg,
+    iterations: int,
+    corr: Correspondences | None,
+    should_stop: Callable[[], bool] | None,
+    progress: Callable[[int, float], None] | None,
+) -> tuple[GradeParams, dict[str, Any]]:
     from ncst_bridge.model.checkpoint import load_default_model, load_model
     from ncst_bridge.model.finetune import finetune
 
@@ -34,11 +40,35 @@ def solve_neural(frames: list[np.ndarray], reference: np.ndarray, cfg, iteration
     size = getattr(model, "input_size", None) or 128
     kf = _batch(frames, size)
     ref = _batch([reference], size)
-    params, info = finetune(model, kf, ref, iterations=iterations, device=cfg.device, weights=cfg.weights,
-                            correspondences=corr, seed=cfg.seed, progress=progress, should_stop=should_stop)
-    keep = ("loss", "initial_loss", "iterations", "seconds", "ms_per_iteration", "device", "amp", "mode",
-            "lr", "interrupted", "encoder", "names")
+    params, info = finetune(
+        model,
+        kf,
+        ref,
+        iterations=iterations,
+        device=cfg.device,
+        weights=cfg.weights,
+        correspondences=corr,
+        seed=cfg.seed,
+        progress=progress,
+        should_stop=should_stop,
+    )
+    keep = (
+        "loss",
+        "initial_loss",
+        "iterations",
+        "seconds",
+        "ms_per_iteration",
+        "device",
+        "amp",
+        "mode",
+        "lr",
+        "interrupted",
+        "encoder",
+        "names",
+    )
     out = {k: info[k] for k in keep if k in info}
     out["interrupted"] = bool(info.get("interrupted"))
-    out["loss_curve"] = [round(float(v), 6) for v in info.get("history", [])[:: max(1, len(info.get("history", [])) // 50)]]
+    out["loss_curve"] = [
+        round(float(v), 6) for v in info.get("history", [])[:: max(1, len(info.get("history", [])) // 50)]
+    ]
     return params, out

@@ -98,8 +98,11 @@ def _pairs(frames: list[np.ndarray], reference: np.ndarray, seed: int) -> tuple[
     report = []
     for i, f in enumerate(frames):
         pp = register(f, reference, seed=seed + i)
-        report.append(None if pp is None else {"inliers": pp.inliers, "overlap": round(pp.overlap, 3),
-                                               "pairs": int(len(pp.content))})
+        report.append(
+            None
+            if pp is None
+            else {"inliers": pp.inliers, "overlap": round(pp.overlap, 3), "pairs": int(len(pp.content))}
+        )
         if pp is not None:
             found.append(pp)
     if not found:
@@ -127,9 +130,13 @@ def _content_points(frames: list[np.ndarray], per_frame: int, seed: int) -> torc
     return torch.from_numpy(np.concatenate(pts)).float()
 
 
-def match_frames(frames: list[np.ndarray], reference: np.ndarray, cfg: MatchConfig,
-                 should_stop: Callable[[], bool] | None = None,
-                 progress: Callable[[int, float], None] | None = None) -> MatchResult:
+def match_frames(
+    frames: list[np.ndarray],
+    reference: np.ndarray,
+    cfg: MatchConfig,
+    should_stop: Callable[[], bool] | None = None,
+    progress: Callable[[int, float], None] | None = None,
+) -> MatchResult:
     """Find the parameters that make ``frames`` (content keyframes) look like ``reference``.
 
     Both are float RGB in [0, 1] (any size; downscaled to ``cfg.working_size`` here).
@@ -146,20 +153,27 @@ def match_frames(frames: list[np.ndarray], reference: np.ndarray, cfg: MatchConf
     corr: Correspondences | None = None
     reg_report: list[Any] = [None] * len(small)
     if cfg.correspond:
-        corr, reg_report = _pairs([fit_size(f, cfg.register_size) for f in frames],
-                                  fit_size(reference, cfg.register_size), cfg.seed)
+        corr, reg_report = _pairs(
+            [fit_size(f, cfg.register_size) for f in frames], fit_size(reference, cfg.register_size), cfg.seed
+        )
     t_reg = time.perf_counter() - t0
     solver = resolve_solver(cfg.solver, registered=corr is not None)
     iterations = cfg.iterations if cfg.iterations is not None else DEFAULT_ITERATIONS[solver]
     pairs = 0 if corr is None else int(len(corr.content))
-    evidence = {"registered": corr is not None, "registered_pairs": pairs,
-                "inliers": sum(r["inliers"] for r in reg_report if r is not None),
-                "content_difference": round(content_difference(small, ref), 3)}
+    evidence = {
+        "registered": corr is not None,
+        "registered_pairs": pairs,
+        "inliers": sum(r["inliers"] for r in reg_report if r is not None),
+        "content_difference": round(content_difference(small, ref), 3),
+    }
     evidence["weak"] = pairs < STRONG_PAIRS
-    info: dict[str, Any] = {"solver": solver, "iterations": iterations, "evidence": evidence,
-                            "registration": {"keyframes_registered": sum(r is not None for r in reg_report),
-                                             "per_keyframe": reg_report},
-                            "timings": {"registration_s": round(t_reg, 3)}}
+    info: dict[str, Any] = {
+        "solver": solver,
+        "iterations": iterations,
+        "evidence": evidence,
+        "registration": {"keyframes_registered": sum(r is not None for r in reg_report), "per_keyframe": reg_report},
+        "timings": {"registration_s": round(t_reg, 3)},
+    }
     ref_t = torch.from_numpy(np.ascontiguousarray(ref)).permute(2, 0, 1)[None].float()
     t1 = time.perf_counter()
     if solver == "prior":
@@ -170,11 +184,26 @@ def match_frames(frames: list[np.ndarray], reference: np.ndarray, cfg: MatchConf
         info.update({"device": "cpu", "look_prior": prior.card.get("trained_on", "")})
     elif solver == "direct":
         content = _content_points(small, max(1000, 8_000 // len(small)), cfg.seed)
-        fit = fit_direct(content, ref_t, names=cfg.names, iterations=iterations, weights=cfg.weights,
-                         correspondences=corr, seed=cfg.seed, should_stop=should_stop, progress=progress)
+        fit = fit_direct(
+            content,
+            ref_t,
+            names=cfg.names,
+            iterations=iterations,
+            weights=cfg.weights,
+            correspondences=corr,
+            seed=cfg.seed,
+            should_stop=should_stop,
+            progress=progress,
+        )
         params = fit.params
-        info.update({"device": "cpu", "loss": fit.loss, "iterations_run": fit.iterations,
-                     "loss_curve": [round(v, 6) for v in fit.history[:: max(1, len(fit.history) // 50)]]})
+        info.update(
+            {
+                "device": "cpu",
+                "loss": fit.loss,
+                "iterations_run": fit.iterations,
+                "loss_curve": [round(v, 6) for v in fit.history[:: max(1, len(fit.history) // 50)]],
+            }
+        )
     else:
         from ncst_bridge.match.neural import solve_neural
 

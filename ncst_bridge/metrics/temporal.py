@@ -32,8 +32,11 @@ import cv2
 import numpy as np
 
 INTERVALS = (1, 5, 35)
-_PRESETS = {"ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST, "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
-            "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM}
+_PRESETS = {
+    "ultrafast": cv2.DISOPTICAL_FLOW_PRESET_ULTRAFAST,
+    "fast": cv2.DISOPTICAL_FLOW_PRESET_FAST,
+    "medium": cv2.DISOPTICAL_FLOW_PRESET_MEDIUM,
+}
 
 
 def _as_float(img: np.ndarray) -> np.ndarray:
@@ -79,8 +82,9 @@ class FlowPair:
 
     def error(self, frame_a: np.ndarray, frame_b: np.ndarray) -> float:
         """Sum over valid pixels of the squared warped difference (summed over RGB)."""
-        warped = cv2.remap(_as_float(frame_a), self.map_x, self.map_y, cv2.INTER_LINEAR,
-                           borderMode=cv2.BORDER_REPLICATE)
+        warped = cv2.remap(
+            _as_float(frame_a), self.map_x, self.map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE
+        )
         diff = _as_float(frame_b) - warped
         return float(((diff * diff).sum(axis=2))[self.mask].sum())
 
@@ -106,8 +110,7 @@ class WarpedError:
     uint8/uint16/float arrays of the same size. ``cuts`` are frame indices that start a new shot.
     """
 
-    def __init__(self, intervals: Iterable[int] = INTERVALS, cuts: Iterable[int] = (),
-                 preset: str = "medium"):
+    def __init__(self, intervals: Iterable[int] = INTERVALS, cuts: Iterable[int] = (), preset: str = "medium"):
         self.tracks = [_Track(int(k)) for k in intervals]
         if any(t.interval < 1 for t in self.tracks):
             raise ValueError("intervals must be >= 1")
@@ -146,9 +149,13 @@ class WarpedError:
         "outputs": {name: {"error", "ratio", "spatial_ratio", "flicker_index"}}}}."""
         out = {}
         for tr in self.tracks:
-            row: dict[str, Any] = {"pairs": tr.pairs, "skipped_at_cuts": tr.skipped,
-                   "valid_fraction": tr.pixels / tr.total if tr.total else None,
-                   "input_error": None, "outputs": {}}
+            row: dict[str, Any] = {
+                "pairs": tr.pairs,
+                "skipped_at_cuts": tr.skipped,
+                "valid_fraction": tr.pixels / tr.total if tr.total else None,
+                "input_error": None,
+                "outputs": {},
+            }
             if tr.pairs and tr.pixels:
                 e_in = tr.sums["input"] / tr.pixels
                 row["input_error"] = e_in
@@ -159,15 +166,24 @@ class WarpedError:
                     e = s / tr.pixels
                     ratio = e / e_in if e_in > 0 else None
                     sp = tr.spatial[name] / s_in if s_in > 0 else None
-                    row["outputs"][name] = {"error": e, "ratio": ratio, "spatial_ratio": sp,
-                                            "flicker_index": ratio / sp if ratio is not None and sp else None}
+                    row["outputs"][name] = {
+                        "error": e,
+                        "ratio": ratio,
+                        "spatial_ratio": sp,
+                        "flicker_index": ratio / sp if ratio is not None and sp else None,
+                    }
             out[tr.interval] = row
         return out
 
 
-def warped_error_videos(input_path, output_path, intervals: Iterable[int] = INTERVALS,
-                        cuts: Iterable[int] = (), max_side: int | None = None,
-                        preset: str = "medium") -> dict:
+def warped_error_videos(
+    input_path,
+    output_path,
+    intervals: Iterable[int] = INTERVALS,
+    cuts: Iterable[int] = (),
+    max_side: int | None = None,
+    preset: str = "medium",
+) -> dict:
     """The warped error of a rendered video against its source (both decoded streaming)."""
     from ncst_bridge.errors import NcstError
     from ncst_bridge.io.video import iter_frames

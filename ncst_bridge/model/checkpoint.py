@@ -54,21 +54,28 @@ def publish_mode(path: str | Path) -> None:
     os.chmod(path, 0o666 & ~mask)
 
 
-def build_model(config: dict, *, vgg_weights: str | None = None,
-                random_weights_for_tests: bool = False) -> NCSTNet:
+def build_model(config: dict, *, vgg_weights: str | None = None, random_weights_for_tests: bool = False) -> NCSTNet:
     """A network from its config (as stored in a checkpoint); vgg19 loads its ImageNet weights here."""
     enc_cfg = dict(config["encoder"])
     name = enc_cfg.pop("name")
     enc_cfg.pop("weights_source", None)
     was_random = enc_cfg.pop("random_weights", False)
     if was_random and not random_weights_for_tests:
-        raise NcstError("this checkpoint was trained on a VGG-19 with random weights (a test-only build); "
-                        "it cannot be used for matching")
-    encoder = build_encoder(name, vgg_weights=vgg_weights, random_weights_for_tests=random_weights_for_tests,
-                            **enc_cfg)
-    return NCSTNet(encoder, names=config["names"], width=config["width"], hidden=config["hidden"],
-                   input_size=config["input_size"], groups=config["groups"], pool=config["pool"],
-                   stats_skip=config["stats_skip"])
+        raise NcstError(
+            "this checkpoint was trained on a VGG-19 with random weights (a test-only build); "
+            "it cannot be used for matching"
+        )
+    encoder = build_encoder(name, vgg_weights=vgg_weights, random_weights_for_tests=random_weights_for_tests, **enc_cfg)
+    return NCSTNet(
+        encoder,
+        names=config["names"],
+        width=config["width"],
+        hidden=config["hidden"],
+        input_size=config["input_size"],
+        groups=config["groups"],
+        pool=config["pool"],
+        stats_skip=config["stats_skip"],
+    )
 
 
 def write_model_file(path: str | Path, model: NCSTNet) -> None:
@@ -106,9 +113,15 @@ def read_model_file(path: str | Path) -> tuple[dict[str, torch.Tensor], dict]:
     return state, config
 
 
-def load_model(path: str | Path, *, encoder: str | None = None, names: Sequence[str] | None = None,
-               vgg_weights: str | None = None, device: str | torch.device = "cpu",
-               random_weights_for_tests: bool = False) -> NCSTNet:
+def load_model(
+    path: str | Path,
+    *,
+    encoder: str | None = None,
+    names: Sequence[str] | None = None,
+    vgg_weights: str | None = None,
+    device: str | torch.device = "cpu",
+    random_weights_for_tests: bool = False,
+) -> NCSTNet:
     """Load a checkpoint (folder or .safetensors file) as an NCSTNet on ``device``.
 
     ``encoder`` / ``names``, when given, must be what the checkpoint was trained with; anything else
@@ -119,20 +132,24 @@ def load_model(path: str | Path, *, encoder: str | None = None, names: Sequence[
     if encoder is not None and encoder != trained_enc:
         raise NcstError(f"{path}: checkpoint was trained with the {trained_enc} encoder, not {encoder}")
     if names is not None and tuple(names) != tuple(config["names"]):
-        raise NcstError(f"{path}: checkpoint predicts ({', '.join(config['names'])}), "
-                        f"not the asked ({', '.join(names)})")
+        raise NcstError(
+            f"{path}: checkpoint predicts ({', '.join(config['names'])}), not the asked ({', '.join(names)})"
+        )
     model = build_model(config, vgg_weights=vgg_weights, random_weights_for_tests=random_weights_for_tests)
     expected = set(model.trainable_state())
     if set(state) != expected:
         missing = sorted(expected - set(state))[:3]
-        raise NcstError(f"{path}: checkpoint does not fit its config (missing {missing or 'nothing'}, "
-                        f"{len(set(state) - expected)} unexpected)")
+        raise NcstError(
+            f"{path}: checkpoint does not fit its config (missing {missing or 'nothing'}, "
+            f"{len(set(state) - expected)} unexpected)"
+        )
     model.load_state_dict(state, strict=False)
     return model.to(device)
 
 
-def load_default_model(device: str | torch.device = "cpu", *, encoder: str | None = None,
-                       names: Sequence[str] | None = None) -> NCSTNet:
+def load_default_model(
+    device: str | torch.device = "cpu", *, encoder: str | None = None, names: Sequence[str] | None = None
+) -> NCSTNet:
     """The embedded colour-statistics model shipped in the package (no download).
 
     ``encoder``/``names`` as in load_model: asking the embedded model for another encoder or other
@@ -157,6 +174,7 @@ def read_card(path: str | Path) -> dict:
 
 # --- optimizer state, flattened for safetensors -------------------------------------------------
 
+
 def flatten_optimizer(opt: torch.optim.Optimizer, training: dict[str, Any]) -> tuple[dict, dict]:
     """(tensors, str metadata) of an optimizer's state and the training position."""
     sd = opt.state_dict()
@@ -165,8 +183,11 @@ def flatten_optimizer(opt: torch.optim.Optimizer, training: dict[str, Any]) -> t
         for key, val in st.items():
             t = val if torch.is_tensor(val) else torch.tensor(float(val))
             tensors[f"state.{idx}.{key}"] = t.detach().to("cpu").contiguous().clone()
-    meta = {"param_groups": json.dumps(sd["param_groups"]), "training": json.dumps(training),
-            "optimizer": type(opt).__name__}
+    meta = {
+        "param_groups": json.dumps(sd["param_groups"]),
+        "training": json.dumps(training),
+        "optimizer": type(opt).__name__,
+    }
     return tensors, meta
 
 

@@ -40,8 +40,13 @@ def list_images(folder: str | Path) -> list[Path]:
         raise NcstError(f"{root}: no such folder")
     if not root.is_dir():
         raise NcstError(f"{root}: not a folder (--images takes a folder of images)")
-    files = [p for p in root.rglob("*") if p.suffix.lower() in IMAGE_EXTS and p.is_file()
-             and not any(part.startswith(".") for part in p.relative_to(root).parts)]
+    files = [
+        p
+        for p in root.rglob("*")
+        if p.suffix.lower() in IMAGE_EXTS
+        and p.is_file()
+        and not any(part.startswith(".") for part in p.relative_to(root).parts)
+    ]
     if not files:
         raise NcstError(f"{root}: no images found ({', '.join(sorted(IMAGE_EXTS))}, searched recursively)")
     return sorted(files)
@@ -50,9 +55,18 @@ def list_images(folder: str | Path) -> list[Path]:
 class PairDataset(Dataset):
     """Map-style dataset whose index is a global sample number; returns a dict of (3, S, S) tensors."""
 
-    def __init__(self, files: Sequence[Path], objective: str = "known-look", size: int = 256,
-                 seed: int = 0, names: Sequence[str] = (), look_strength: float = 1.0,
-                 base_look_p: float = 0.5, identity_p: float = 0.1, cache: bool | None = None):
+    def __init__(
+        self,
+        files: Sequence[Path],
+        objective: str = "known-look",
+        size: int = 256,
+        seed: int = 0,
+        names: Sequence[str] = (),
+        look_strength: float = 1.0,
+        base_look_p: float = 0.5,
+        identity_p: float = 0.1,
+        cache: bool | None = None,
+    ):
         if objective not in OBJECTIVES:
             raise NcstError(f"--objective {objective}: choose from {', '.join(OBJECTIVES)}")
         if objective == "paper" and len(files) < 2:
@@ -84,8 +98,9 @@ class PairDataset(Dataset):
             h, w = img.shape[:2]
             s = self.load_side / min(h, w)
             if s < 1:
-                img = cv2.resize(img.astype(np.float32), (max(1, round(w * s)), max(1, round(h * s))),
-                                 interpolation=cv2.INTER_AREA)
+                img = cv2.resize(
+                    img.astype(np.float32), (max(1, round(w * s)), max(1, round(h * s))), interpolation=cv2.INTER_AREA
+                )
             img8 = np.clip(np.rint(img * 255.0), 0, 255).astype(np.uint8)
         if img8 is None:
             self.bad.add(i)
@@ -109,7 +124,7 @@ class PairDataset(Dataset):
         side = max(8, int(round(rng.uniform(lo, hi) * min(h, w))))
         y = int(rng.integers(0, h - side + 1))
         x = int(rng.integers(0, w - side + 1))
-        crop = img[y:y + side, x:x + side]
+        crop = img[y : y + side, x : x + side]
         interp = cv2.INTER_AREA if side > self.size else cv2.INTER_LINEAR
         crop = cv2.resize(crop, (self.size, self.size), interpolation=interp)
         if rng.random() < 0.5:
@@ -134,8 +149,13 @@ class PairDataset(Dataset):
                 base = self._look(rng, 0.5)
                 a, b = colour_grade(a, base), colour_grade(b, base)
             u = rng.random()  # identity now and then, full-range looks half the time, milder ones otherwise
-            strength = 0.0 if u < self.identity_p else self.look_strength if u < 0.55 else \
-                float(rng.uniform(0.0, self.look_strength))
+            strength = (
+                0.0
+                if u < self.identity_p
+                else self.look_strength
+                if u < 0.55
+                else float(rng.uniform(0.0, self.look_strength))
+            )
             look = self._look(rng, strength)
             style, target = colour_grade(b, look), colour_grade(a, look)
         return {"content": a[0], "style": style[0], "target": target[0]}

@@ -37,8 +37,10 @@ def resolve_device(name: str | torch.device | None = "auto") -> torch.device:
     if name == "cuda" or name.startswith("cuda:"):
         if not torch.cuda.is_available():
             build = f"CUDA {torch.version.cuda}" if torch.version.cuda else "no CUDA support"
-            raise NcstError(f"--device {name}: no CUDA device available (torch {torch.__version__}, "
-                            f"{build}); use --device cpu or auto")
+            raise NcstError(
+                f"--device {name}: no CUDA device available (torch {torch.__version__}, "
+                f"{build}); use --device cpu or auto"
+            )
         dev = torch.device(name)
         if dev.index is not None and dev.index >= torch.cuda.device_count():
             raise NcstError(f"--device {name}: only {torch.cuda.device_count()} CUDA device(s)")

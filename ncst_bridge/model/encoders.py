@@ -31,8 +31,17 @@ VGG_ENV = "NCST_VGG_WEIGHTS"
 VGG_DOWNLOAD_ENV = "NCST_VGG_DOWNLOAD"
 VGG_FILE = "vgg19-dcbb9e9d.pth"  # torchvision's VGG19_Weights.IMAGENET1K_V1 file name
 # torchvision's vgg19 ``features`` up to relu4_1: conv indices and their channels.
-_VGG_CFG = ((0, 3, 64), (2, 64, 64), (5, 64, 128), (7, 128, 128), (10, 128, 256), (12, 256, 256),
-            (14, 256, 256), (16, 256, 256), (19, 256, 512))
+_VGG_CFG = (
+    (0, 3, 64),
+    (2, 64, 64),
+    (5, 64, 128),
+    (7, 128, 128),
+    (10, 128, 256),
+    (12, 256, 256),
+    (14, 256, 256),
+    (16, 256, 256),
+    (19, 256, 512),
+)
 _VGG_SLICES = ((0, 2), (2, 7), (7, 12), (12, 21))  # relu1_1, relu2_1, relu3_1, relu4_1
 _IMAGENET_MEAN = (0.485, 0.456, 0.406)
 _IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -40,16 +49,19 @@ _IMAGENET_STD = (0.229, 0.224, 0.225)
 
 # --- VGG-19 -------------------------------------------------------------------------------------
 
+
 def vgg_cache_path() -> Path:
     """Where torchvision's weights API caches the ImageNet VGG-19 weights."""
     return Path(torch.hub.get_dir()) / "checkpoints" / VGG_FILE
 
 
 def vgg_missing_message() -> str:
-    return (f"the vgg19 encoder needs ImageNet VGG-19 weights and none were found: pass --vgg-weights PATH "
-            f"(torchvision's vgg19 state_dict, .pth or .safetensors), set {VGG_ENV}=PATH, put {VGG_FILE} in "
-            f"{vgg_cache_path().parent}, or set {VGG_DOWNLOAD_ENV}=1 to let torchvision download it "
-            f"(548 MB); the offline default is --encoder colour-stats")
+    return (
+        f"the vgg19 encoder needs ImageNet VGG-19 weights and none were found: pass --vgg-weights PATH "
+        f"(torchvision's vgg19 state_dict, .pth or .safetensors), set {VGG_ENV}=PATH, put {VGG_FILE} in "
+        f"{vgg_cache_path().parent}, or set {VGG_DOWNLOAD_ENV}=1 to let torchvision download it "
+        f"(548 MB); the offline default is --encoder colour-stats"
+    )
 
 
 def _read_state_dict(path: Path) -> dict[str, torch.Tensor]:
@@ -84,8 +96,7 @@ def _vgg_features_state(sd: dict[str, torch.Tensor], source: str) -> dict[str, t
             if t is None:
                 raise NcstError(f"{source}: not a VGG-19 state_dict (no features.{idx}.{part})")
             if tuple(t.shape) != shape:
-                raise NcstError(f"{source}: features.{idx}.{part} has shape {tuple(t.shape)}, "
-                                f"VGG-19 needs {shape}")
+                raise NcstError(f"{source}: features.{idx}.{part} has shape {tuple(t.shape)}, VGG-19 needs {shape}")
             out[f"{idx}.{part}"] = t.float()
     return out
 
@@ -173,6 +184,7 @@ class VGG19Encoder(nn.Module):
 
 # --- colour statistics --------------------------------------------------------------------------
 
+
 class ColourStatsEncoder(nn.Module):
     lab_scale: torch.Tensor  # buffers (register_buffer), typed for the checker
     centres_l: torch.Tensor
@@ -211,9 +223,14 @@ class ColourStatsEncoder(nn.Module):
         lab = srgb_to_lab(x, channel_dim=1) / self.lab_scale
         chroma = torch.sqrt(lab[:, 1:2] ** 2 + lab[:, 2:3] ** 2 + 1e-8)
         cont = torch.cat([lab, x, chroma], dim=1)  # 7 continuous channels
-        hist = torch.cat([self._soft_hist(lab[:, 0:1], self.centres_l),
-                          self._soft_hist(lab[:, 1:2], self.centres_ab),
-                          self._soft_hist(lab[:, 2:3], self.centres_ab)], dim=1)
+        hist = torch.cat(
+            [
+                self._soft_hist(lab[:, 0:1], self.centres_l),
+                self._soft_hist(lab[:, 1:2], self.centres_ab),
+                self._soft_hist(lab[:, 2:3], self.centres_ab),
+            ],
+            dim=1,
+        )
         lum, a, b = lab[:, 0:1], lab[:, 1:2], lab[:, 2:3]
         second = torch.cat([cont * cont, lum * a, lum * b, a * b], dim=1)
         first = torch.cat([cont, hist], dim=1)
@@ -234,8 +251,9 @@ class ColourStatsEncoder(nn.Module):
         return {"name": self.name, "bins": self.bins, "patches": list(self.patches)}
 
 
-def build_encoder(name: str, *, vgg_weights: str | os.PathLike | None = None,
-                  random_weights_for_tests: bool = False, **options) -> nn.Module:
+def build_encoder(
+    name: str, *, vgg_weights: str | os.PathLike | None = None, random_weights_for_tests: bool = False, **options
+) -> nn.Module:
     """``colour-stats`` or ``vgg19`` (which needs real weights unless the test-only flag is set)."""
     if name == "colour-stats":
         return ColourStatsEncoder(**{k: v for k, v in options.items() if k in ("bins", "patches")})

@@ -57,8 +57,9 @@ def _clip_z(net: NCSTNet, fc: list, fs: list, amp) -> torch.Tensor:
     return z.float().mean(0)
 
 
-def predict(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor,
-            device: str | torch.device = "cpu") -> GradeParams:
+def predict(
+    model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, device: str | torch.device = "cpu"
+) -> GradeParams:
     """Zero-shot: the pretrained network's parameters for the clip (mean z over keyframes), no training."""
     _check_images(keyframes, reference)
     dev = resolve_device(device)
@@ -68,13 +69,28 @@ def predict(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor,
     return net.pv.to_params(z.cpu())
 
 
-def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, iterations: int = 500,
-             lr: float = 1e-4, device: str | torch.device = "auto", *, weights: LossWeights | None = None,
-             correspondences: Correspondences | None = None, mode: str = "mean", amp: str = "auto",
-             seed: int = 0, prior_weight: float = 0.0, vgg_style_weight: float = 0.0,
-             vgg_content_weight: float = 0.0, eval_every: int = 25, progress_bar: bool = False,
-             progress: Callable[[int, float], None] | None = None,
-             should_stop: Callable[[], bool] | None = None, copy_model: bool = True) -> tuple[GradeParams, dict]:
+def finetune(
+    model: NCSTNet,
+    keyframes: torch.Tensor,
+    reference: torch.Tensor,
+    iterations: int = 500,
+    lr: float = 1e-4,
+    device: str | torch.device = "auto",
+    *,
+    weights: LossWeights | None = None,
+    correspondences: Correspondences | None = None,
+    mode: str = "mean",
+    amp: str = "auto",
+    seed: int = 0,
+    prior_weight: float = 0.0,
+    vgg_style_weight: float = 0.0,
+    vgg_content_weight: float = 0.0,
+    eval_every: int = 25,
+    progress_bar: bool = False,
+    progress: Callable[[int, float], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
+    copy_model: bool = True,
+) -> tuple[GradeParams, dict]:
     """Fine-tune ``model`` on (keyframes (K, 3, h, w), reference (1, 3, h', w')) -> (GradeParams, info).
 
     ``weights``/``correspondences`` are those of objective.match_loss.match_loss. ``prior_weight`` > 0 adds
@@ -107,10 +123,11 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
     corr_in = None
     if correspondences is not None:
         corr_in = correspondences.content.to(dev, torch.float32).T.reshape(1, 3, -1, 1)
-        correspondences = Correspondences(correspondences.content.to(dev, torch.float32),
-                                          correspondences.reference.to(dev, torch.float32),
-                                          None if correspondences.weights is None else
-                                          correspondences.weights.to(dev, torch.float32))
+        correspondences = Correspondences(
+            correspondences.content.to(dev, torch.float32),
+            correspondences.reference.to(dev, torch.float32),
+            None if correspondences.weights is None else correspondences.weights.to(dev, torch.float32),
+        )
     params = [p for p in net.parameters() if p.requires_grad]
     opt = torch.optim.Adam(params, lr=lr)
     scaler = grad_scaler(dev, amp_dt)
@@ -120,7 +137,7 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
 
     def clip_loss(z: torch.Tensor, frames: slice | int = slice(None)) -> torch.Tensor:
         vals = net.values(z)
-        content = kf[frames] if isinstance(frames, slice) else kf[frames:frames + 1]
+        content = kf[frames] if isinstance(frames, slice) else kf[frames : frames + 1]
         graded = colour_grade(content, vals)
         corr_graded = None
         if corr_in is not None:
@@ -131,7 +148,7 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
             if vgg_style_weight:
                 loss = loss + vgg_style_weight * vgg_losses.style_from_features(out_feats, ref_vgg)
             if vgg_content_weight:
-                content_feats = kf_vgg if isinstance(frames, slice) else [f[frames:frames + 1] for f in kf_vgg]
+                content_feats = kf_vgg if isinstance(frames, slice) else [f[frames : frames + 1] for f in kf_vgg]
                 loss = loss + vgg_content_weight * vgg_losses.content_from_features(out_feats, content_feats)
         return loss
 
@@ -152,7 +169,7 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
             else:
                 k = int(rng.integers(k_frames))
                 with autocast(dev, amp_dt):
-                    z = net.from_features([f[k:k + 1] for f in fc], fs)
+                    z = net.from_features([f[k : k + 1] for f in fc], fs)
                 z = z.float()[0]
                 loss = clip_loss(z, k)
             if prior_weight:
@@ -187,11 +204,20 @@ def finetune(model: NCSTNet, keyframes: torch.Tensor, reference: torch.Tensor, i
     seconds = time.perf_counter() - t0
     found = net.pv.to_params(best_z.detach().cpu())
     info = {
-        "loss": best_loss, "initial_loss": initial_loss,
+        "loss": best_loss,
+        "initial_loss": initial_loss,
         "initial_params": net.pv.to_params(z0.detach().cpu()).as_dict(),
-        "iterations": done, "seconds": seconds, "ms_per_iteration": 1000.0 * seconds / max(done, 1),
-        "device": str(dev), "amp": str(amp_dt).replace("torch.", "") if amp_dt else "off", "mode": mode,
-        "lr": lr, "interrupted": interrupted, "history": history, "encoder": net.encoder.name,
-        "names": list(net.names), "keyframes": k_frames,
+        "iterations": done,
+        "seconds": seconds,
+        "ms_per_iteration": 1000.0 * seconds / max(done, 1),
+        "device": str(dev),
+        "amp": str(amp_dt).replace("torch.", "") if amp_dt else "off",
+        "mode": mode,
+        "lr": lr,
+        "interrupted": interrupted,
+        "history": history,
+        "encoder": net.encoder.name,
+        "names": list(net.names),
+        "keyframes": k_frames,
     }
     return found, info

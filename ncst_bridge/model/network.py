@@ -80,9 +80,17 @@ class NCSTNet(nn.Module):
     # VGG19Encoder or ColourStatsEncoder; Any because nn.Module types unknown attributes as Tensor | Module
     encoder: Any
 
-    def __init__(self, encoder: Any, names: Sequence[str] = COLOUR_NAMES, width: int = 64,
-                 hidden: int = 256, input_size: int = 256, groups: int = 8, pool: int = 3,
-                 stats_skip: bool = True):
+    def __init__(
+        self,
+        encoder: Any,
+        names: Sequence[str] = COLOUR_NAMES,
+        width: int = 64,
+        hidden: int = 256,
+        input_size: int = 256,
+        groups: int = 8,
+        pool: int = 3,
+        stats_skip: bool = True,
+    ):
         super().__init__()
         self.encoder = encoder
         self.names = tuple(names)
@@ -90,10 +98,14 @@ class NCSTNet(nn.Module):
         self.width, self.hidden, self.input_size = int(width), int(hidden), int(input_size)
         self.groups, self.pool, self.stats_skip = int(groups), int(pool), bool(stats_skip)
         if self.input_size < encoder.min_input_size:
-            raise NcstError(f"input size {self.input_size} is too small for the {encoder.name} encoder "
-                            f"(at least {encoder.min_input_size}: its coarsest level must be 2x2 or more)")
+            raise NcstError(
+                f"input size {self.input_size} is too small for the {encoder.name} encoder "
+                f"(at least {encoder.min_input_size}: its coarsest level must be 2x2 or more)"
+            )
         if self.width % self.groups or self.hidden % self.groups:
-            raise NcstError(f"width {self.width} and hidden {self.hidden} must be multiples of {self.groups} (GroupNorm groups)")
+            raise NcstError(
+                f"width {self.width} and hidden {self.hidden} must be multiples of {self.groups} (GroupNorm groups)"
+            )
         chans = tuple(encoder.channels)
         self.blocks = nn.ModuleList(ScaleBlock(c, self.width, self.groups) for c in chans)
         self.fuse = nn.Conv2d(len(chans) * self.width, self.hidden, 3, stride=2, padding=1)
@@ -160,9 +172,17 @@ class NCSTNet(nn.Module):
 
     def config(self) -> dict:
         """Everything needed to rebuild the network (stored in the checkpoint's metadata)."""
-        return {"format": MODEL_FORMAT, "encoder": self.encoder.config(), "names": list(self.names),
-                "width": self.width, "hidden": self.hidden, "input_size": self.input_size,
-                "groups": self.groups, "pool": self.pool, "stats_skip": self.stats_skip}
+        return {
+            "format": MODEL_FORMAT,
+            "encoder": self.encoder.config(),
+            "names": list(self.names),
+            "width": self.width,
+            "hidden": self.hidden,
+            "input_size": self.input_size,
+            "groups": self.groups,
+            "pool": self.pool,
+            "stats_skip": self.stats_skip,
+        }
 
     def trainable_state(self) -> dict[str, torch.Tensor]:
         """The learned weights only (the frozen encoder's ImageNet weights are not copied)."""

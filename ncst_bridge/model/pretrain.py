@@ -90,8 +90,14 @@ class PretrainConfig:
 def versions() -> dict[str, str]:
     import torchvision
 
-    return {"ncst_bridge": __version__, "torch": torch.__version__, "torchvision": torchvision.__version__,
-            "numpy": np.__version__, "python": platform.python_version(), "platform": platform.platform()}
+    return {
+        "ncst_bridge": __version__,
+        "torch": torch.__version__,
+        "torchvision": torchvision.__version__,
+        "numpy": np.__version__,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
 
 
 def _dist_env() -> tuple[int, int, int]:
@@ -105,9 +111,14 @@ def _check(cfg: PretrainConfig) -> None:
         raise NcstError(f"--encoder {cfg.encoder}: choose from {', '.join(ENCODERS)}")
     if cfg.objective not in OBJECTIVES:
         raise NcstError(f"--objective {cfg.objective}: choose from {', '.join(OBJECTIVES)}")
-    for name, val, lo in (("--iterations", cfg.iterations, 1), ("--batch", cfg.batch, 1), ("--size", cfg.size, 32),
-                          ("--save-every", cfg.save_every, 1), ("--log-every", cfg.log_every, 1),
-                          ("--workers", cfg.workers, 0)):
+    for name, val, lo in (
+        ("--iterations", cfg.iterations, 1),
+        ("--batch", cfg.batch, 1),
+        ("--size", cfg.size, 32),
+        ("--save-every", cfg.save_every, 1),
+        ("--log-every", cfg.log_every, 1),
+        ("--workers", cfg.workers, 0),
+    ):
         if val < lo:
             raise NcstError(f"{name} must be at least {lo} (got {val})")
     if not (cfg.lr > 0 and math.isfinite(cfg.lr)):
@@ -132,8 +143,7 @@ def _loss(cfg: PretrainConfig, model: NCSTNet, z: torch.Tensor, batch: dict) -> 
     # distribution needs no more, and it keeps the sort-based sliced Wasserstein cheap on a CPU.
     k = max(1, round(min(out.shape[-2:]) / cfg.style_side))
     out_s, style_s = out[..., ::k, ::k], style[..., ::k, ::k]
-    style_terms = [match_loss(out_s[i:i + 1], style_s[i:i + 1], cfg.loss_weights)
-                   for i in range(out.shape[0])]
+    style_terms = [match_loss(out_s[i : i + 1], style_s[i : i + 1], cfg.loss_weights) for i in range(out.shape[0])]
     parts["style"] = torch.stack(style_terms).mean()
     if cfg.objective == "known-look":
         parts["supervised"] = losses.correspondence_loss(losses.as_points(out), losses.as_points(batch["target"]))
@@ -147,12 +157,27 @@ def _loss(cfg: PretrainConfig, model: NCSTNet, z: torch.Tensor, batch: dict) -> 
     return total, {name: float(v.detach()) for name, v in parts.items()}
 
 
-def _card(cfg: PretrainConfig, model: NCSTNet, n_images: int, it: int, curve: list, seconds: float,
-          world: int, device: torch.device, amp: torch.dtype | None, extra: dict) -> dict:
-    weights = {"sup_weight": cfg.sup_weight, "style_weight": cfg.style_weight,
-               "match_loss": asdict(cfg.loss_weights)} if cfg.objective == "known-look" else \
-              {"match_loss": asdict(cfg.loss_weights), "vgg_style_weight": cfg.vgg_style_weight,
-               "vgg_content_weight": cfg.vgg_content_weight}
+def _card(
+    cfg: PretrainConfig,
+    model: NCSTNet,
+    n_images: int,
+    it: int,
+    curve: list,
+    seconds: float,
+    world: int,
+    device: torch.device,
+    amp: torch.dtype | None,
+    extra: dict,
+) -> dict:
+    weights = (
+        {"sup_weight": cfg.sup_weight, "style_weight": cfg.style_weight, "match_loss": asdict(cfg.loss_weights)}
+        if cfg.objective == "known-look"
+        else {
+            "match_loss": asdict(cfg.loss_weights),
+            "vgg_style_weight": cfg.vgg_style_weight,
+            "vgg_content_weight": cfg.vgg_content_weight,
+        }
+    )
     weights["match_loss_points_side"] = cfg.style_side
     return {
         "format": ckpt.CARD_FORMAT,
@@ -163,13 +188,23 @@ def _card(cfg: PretrainConfig, model: NCSTNet, n_images: int, it: int, curve: li
         "objective": cfg.objective,
         "loss_weights": weights,
         "data": {"folder": str(Path(cfg.images).resolve()), "images": n_images, "search": "recursive"},
-        "training": {"iterations_done": it, "iterations_target": cfg.iterations, "batch_per_process": cfg.batch,
-                     "world_size": world, "effective_batch": cfg.batch * world, "size": cfg.size,
-                     "optimizer": "Adam", "lr": cfg.lr, "clip_grad": cfg.clip_grad, "seed": cfg.seed,
-                     "look_strength": cfg.look_strength, "device": str(device),
-                     "amp": str(amp).replace("torch.", "") if amp else "off",
-                     "seconds": round(seconds, 1),
-                     "seconds_per_iteration": round(seconds / max(1, it), 4)},
+        "training": {
+            "iterations_done": it,
+            "iterations_target": cfg.iterations,
+            "batch_per_process": cfg.batch,
+            "world_size": world,
+            "effective_batch": cfg.batch * world,
+            "size": cfg.size,
+            "optimizer": "Adam",
+            "lr": cfg.lr,
+            "clip_grad": cfg.clip_grad,
+            "seed": cfg.seed,
+            "look_strength": cfg.look_strength,
+            "device": str(device),
+            "amp": str(amp).replace("torch.", "") if amp else "off",
+            "seconds": round(seconds, 1),
+            "seconds_per_iteration": round(seconds / max(1, it), 4),
+        },
         "loss_curve": curve,
         "command_line": cfg.command_line,
         "versions": versions(),
@@ -188,8 +223,14 @@ def _save(out: Path, model: NCSTNet, opt: torch.optim.Optimizer, card: dict, tra
     with atomic_dir(out, force=True, ours=_is_checkpoint, what="checkpoint folder") as tmp:
         ckpt.write_model_file(tmp / ckpt.MODEL_FILE, model)
         ckpt.write_optimizer_file(tmp / ckpt.OPTIM_FILE, opt, training)
-        card = dict(card, files={"model": ckpt.MODEL_FILE, "model_sha256": ckpt.sha256_file(tmp / ckpt.MODEL_FILE),
-                                 "optimizer": ckpt.OPTIM_FILE})
+        card = dict(
+            card,
+            files={
+                "model": ckpt.MODEL_FILE,
+                "model_sha256": ckpt.sha256_file(tmp / ckpt.MODEL_FILE),
+                "optimizer": ckpt.OPTIM_FILE,
+            },
+        )
         (tmp / ckpt.CARD_FILE).write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
@@ -206,8 +247,9 @@ def export_model(path: str | Path, model: NCSTNet, card: dict, force: bool = Tru
         tmp.write_text(json.dumps(card, indent=2) + "\n", encoding="utf-8")
 
 
-def pretrain(cfg: PretrainConfig, *, callback: Callable[[int, float], None] | None = None,
-             random_vgg_for_tests: bool = False) -> dict:
+def pretrain(
+    cfg: PretrainConfig, *, callback: Callable[[int, float], None] | None = None, random_vgg_for_tests: bool = False
+) -> dict:
     """Train (or resume) the network; returns the final model card. Rank 0 writes ``cfg.out``."""
     _check(cfg)
     world, rank, local_rank = _dist_env()
@@ -219,11 +261,15 @@ def pretrain(cfg: PretrainConfig, *, callback: Callable[[int, float], None] | No
         state, config = ckpt.read_model_file(resume)
         opt_state, training = ckpt.read_optimizer_file(Path(resume) / ckpt.OPTIM_FILE)
         if config["encoder"]["name"] != cfg.encoder:
-            raise NcstError(f"--resume {cfg.resume}: checkpoint uses the {config['encoder']['name']} encoder, "
-                            f"not {cfg.encoder} (pass --encoder {config['encoder']['name']})")
+            raise NcstError(
+                f"--resume {cfg.resume}: checkpoint uses the {config['encoder']['name']} encoder, "
+                f"not {cfg.encoder} (pass --encoder {config['encoder']['name']})"
+            )
         if training.get("objective", cfg.objective) != cfg.objective:
-            raise NcstError(f"--resume {cfg.resume}: checkpoint was trained with --objective "
-                            f"{training['objective']}, not {cfg.objective}")
+            raise NcstError(
+                f"--resume {cfg.resume}: checkpoint was trained with --objective "
+                f"{training['objective']}, not {cfg.objective}"
+            )
         if out.resolve() != Path(resume).resolve() and rank == 0:
             check_new_output(out, cfg.force, is_dir=True, ours=_is_checkpoint, what="checkpoint folder")
     elif rank == 0:
@@ -284,21 +330,39 @@ def _train(cfg, files, out, world, rank, local_rank, resuming, callback, random_
     amp = amp_dtype(device, cfg.amp)
     scaler = grad_scaler(device, amp)
     ds = PairDataset(files, cfg.objective, cfg.size, cfg.seed, cfg.names, cfg.look_strength)
-    loader = torch.utils.data.DataLoader(ds, batch_size=cfg.batch, num_workers=cfg.workers,
-                                         sampler=SampleStream(start, cfg.iterations, cfg.batch, rank, world),
-                                         pin_memory=device.type == "cuda", drop_last=False)
-    bar = tqdm(total=cfg.iterations, initial=start, desc="pretrain", unit="it", dynamic_ncols=True,
-               disable=not (cfg.progress and rank == 0), mininterval=1.0 if sys.stderr.isatty() else 30.0)
+    loader = torch.utils.data.DataLoader(
+        ds,
+        batch_size=cfg.batch,
+        num_workers=cfg.workers,
+        sampler=SampleStream(start, cfg.iterations, cfg.batch, rank, world),
+        pin_memory=device.type == "cuda",
+        drop_last=False,
+    )
+    bar = tqdm(
+        total=cfg.iterations,
+        initial=start,
+        desc="pretrain",
+        unit="it",
+        dynamic_ncols=True,
+        disable=not (cfg.progress and rank == 0),
+        mininterval=1.0 if sys.stderr.isatty() else 30.0,
+    )
     window: dict[str, list[float]] = {}
     t0 = time.perf_counter()
 
     def training_state(done: int) -> dict:
-        return {"iteration": done, "loss_curve": curve, "objective": cfg.objective,
-                "seconds": seconds_before + time.perf_counter() - t0, "resumed_from": extra["resumed_from"]}
+        return {
+            "iteration": done,
+            "loss_curve": curve,
+            "objective": cfg.objective,
+            "seconds": seconds_before + time.perf_counter() - t0,
+            "resumed_from": extra["resumed_from"],
+        }
 
     def save(done: int, final: bool = False) -> dict:
-        card = _card(cfg, model, len(files), done, curve, seconds_before + time.perf_counter() - t0,
-                     world, device, amp, extra)
+        card = _card(
+            cfg, model, len(files), done, curve, seconds_before + time.perf_counter() - t0, world, device, amp, extra
+        )
         if rank == 0:
             _save(out, model, opt, card, training_state(done))
             if final and cfg.export:
@@ -315,8 +379,10 @@ def _train(cfg, files, out, world, rank, local_rank, resuming, callback, random_
                 z = train_model(batch["content"], batch["style"])
             loss, parts = _loss(cfg, model, z.float(), batch)
             if not torch.isfinite(loss):
-                raise NcstError(f"pretraining diverged at iteration {it + 1} (loss {float(loss)}); "
-                                f"lower --lr or resume from the last checkpoint")
+                raise NcstError(
+                    f"pretraining diverged at iteration {it + 1} (loss {float(loss)}); "
+                    f"lower --lr or resume from the last checkpoint"
+                )
             opt.zero_grad(set_to_none=True)
             scaler.scale(loss).backward()
             if cfg.clip_grad > 0:
@@ -349,8 +415,10 @@ def _train(cfg, files, out, world, rank, local_rank, resuming, callback, random_
         bar.close()
         if rank == 0 and completed > start:
             save(completed)
-            print(f"ncst: interrupted at iteration {completed}; checkpoint saved to {out} "
-                  f"(continue with --resume {out})", file=sys.stderr)
+            print(
+                f"ncst: interrupted at iteration {completed}; checkpoint saved to {out} (continue with --resume {out})",
+                file=sys.stderr,
+            )
         raise
     finally:
         bar.close()

@@ -17,8 +17,15 @@ class CosineAdam:
     """``Adam([param], lr)`` + ``CosineAnnealingLR(T_max, eta_min)``: call ``zero_grad``, backward,
     then ``step`` (which also advances the schedule)."""
 
-    def __init__(self, param: torch.Tensor, lr: float, t_max: int, eta_min: float = 0.0,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8):
+    def __init__(
+        self,
+        param: torch.Tensor,
+        lr: float,
+        t_max: int,
+        eta_min: float = 0.0,
+        betas: tuple[float, float] = (0.9, 0.999),
+        eps: float = 1e-8,
+    ):
         self.param, self.lr0, self.t_max, self.eta_min = param, lr, max(int(t_max), 1), eta_min
         self.lr = lr
         self.beta1, self.beta2, self.eps = betas[0], betas[1], eps
@@ -36,8 +43,8 @@ class CosineAdam:
             self.t += 1
             self.m.lerp_(g, 1 - self.beta1)
             self.v.mul_(self.beta2).addcmul_(g, g.conj(), value=1 - self.beta2)
-            bias1 = 1 - self.beta1 ** self.t
-            bias2_sqrt = math.sqrt(1 - self.beta2 ** self.t)
+            bias1 = 1 - self.beta1**self.t
+            bias2_sqrt = math.sqrt(1 - self.beta2**self.t)
             denom = (self.v.sqrt() / bias2_sqrt).add_(self.eps)
             self.param.addcdiv_(self.m, denom, value=-self.lr / bias1)
         self._advance()
@@ -49,5 +56,6 @@ class CosineAdam:
         if (e - 1 - t_max) % (2 * t_max) == 0:
             self.lr = self.lr + (self.lr0 - lo) * (1 - math.cos(math.pi / t_max)) / 2
         else:
-            self.lr = ((1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max))
-                       * (self.lr - lo) + lo)
+            self.lr = (1 + math.cos(math.pi * e / t_max)) / (1 + math.cos(math.pi * (e - 1) / t_max)) * (
+                self.lr - lo
+            ) + lo

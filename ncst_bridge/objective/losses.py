@@ -100,8 +100,15 @@ class StyleTarget:
     sliced Wasserstein target) and the soft RGB histogram (the paper's histogram target).
     """
 
-    def __init__(self, reference: torch.Tensor, projections: int = 24, quantiles: int = 96,
-                 bins: int = 64, max_points: int = 20_000, seed: int = 0):
+    def __init__(
+        self,
+        reference: torch.Tensor,
+        projections: int = 24,
+        quantiles: int = 96,
+        bins: int = 64,
+        max_points: int = 20_000,
+        seed: int = 0,
+    ):
         gen = torch.Generator().manual_seed(seed)
         pts = _subsample(as_points(reference).detach(), max_points, gen)
         lab = _lab_points(pts)
@@ -128,8 +135,9 @@ class StyleTarget:
         ht = (ht + eps) / (ht.sum(-1, keepdim=True) + eps)
         return (ht * torch.log(ht / (ho + eps))).sum()
 
-    def loss(self, output: torch.Tensor, w_moments: float = 1.0, w_swd: float = 1.0,
-             w_hist: float = 0.0) -> torch.Tensor:
+    def loss(
+        self, output: torch.Tensor, w_moments: float = 1.0, w_swd: float = 1.0, w_hist: float = 0.0
+    ) -> torch.Tensor:
         pts = _subsample(as_points(output), self.max_points, self._gen)
         lab = _lab_points(pts)
         total = lab.new_zeros(())
@@ -142,26 +150,33 @@ class StyleTarget:
         return total
 
 
-def sliced_wasserstein(output: torch.Tensor, target: torch.Tensor, projections: int = 32,
-                       quantiles: int = 128, seed: int = 0) -> torch.Tensor:
+def sliced_wasserstein(
+    output: torch.Tensor, target: torch.Tensor, projections: int = 32, quantiles: int = 128, seed: int = 0
+) -> torch.Tensor:
     """Sliced 2-Wasserstein distance (squared) between the Lab colour clouds of two images."""
     n = as_points(target).shape[0]
     return StyleTarget(target, projections, quantiles, max_points=n, seed=seed).swd(_lab_points(as_points(output)))
 
 
-def correspondence_loss(output_pts: torch.Tensor, target_pts: torch.Tensor,
-                        weights: torch.Tensor | None = None, delta: float = 0.02) -> torch.Tensor:
+def correspondence_loss(
+    output_pts: torch.Tensor, target_pts: torch.Tensor, weights: torch.Tensor | None = None, delta: float = 0.02
+) -> torch.Tensor:
     """Robust (pseudo-Huber) Lab distance between corresponding colours, (N, 3) each."""
     diff = srgb_to_lab(output_pts) / LAB_SCALE.to(output_pts) - srgb_to_lab(target_pts) / LAB_SCALE.to(output_pts)
-    r2 = (diff ** 2).sum(-1)
-    loss = delta ** 2 * (torch.sqrt(1.0 + r2 / delta ** 2) - 1.0)
+    r2 = (diff**2).sum(-1)
+    loss = delta**2 * (torch.sqrt(1.0 + r2 / delta**2) - 1.0)
     if weights is None:
         return loss.mean()
     return (loss * weights).sum() / weights.sum().clamp_min(1e-12)
 
 
-def colour_style_loss(output: torch.Tensor, target: torch.Tensor | StyleTarget, w_moments: float = 1.0,
-                      w_swd: float = 1.0, w_hist: float = 0.0) -> torch.Tensor:
+def colour_style_loss(
+    output: torch.Tensor,
+    target: torch.Tensor | StyleTarget,
+    w_moments: float = 1.0,
+    w_swd: float = 1.0,
+    w_hist: float = 0.0,
+) -> torch.Tensor:
     """The offline (weight-free) style loss: Lab moments + sliced Wasserstein (+ histogram KL).
 
     ``target`` may be the reference image or a precomputed StyleTarget (faster in a loop).

@@ -38,8 +38,13 @@ class Correspondences:
     weights: torch.Tensor | None = None
 
 
-def match_loss(graded: torch.Tensor, reference: torch.Tensor | losses.StyleTarget, weights: LossWeights,
-               corr_graded: torch.Tensor | None = None, corr: Correspondences | None = None) -> torch.Tensor:
+def match_loss(
+    graded: torch.Tensor,
+    reference: torch.Tensor | losses.StyleTarget,
+    weights: LossWeights,
+    corr_graded: torch.Tensor | None = None,
+    corr: Correspondences | None = None,
+) -> torch.Tensor:
     """The solver's objective; shared with the neural solver's test-time fine-tuning.
 
     ``reference`` is the reference still (1, 3, h, w) or its precomputed losses.StyleTarget.

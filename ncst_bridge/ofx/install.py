@@ -103,14 +103,22 @@ def _run(cmd: list[str], what: str) -> str:
     out = (proc.stdout or "") + (proc.stderr or "")
     if proc.returncode != 0:
         if "No CMAKE_C_COMPILER could be found" in out or "CMAKE_C_COMPILER not set" in out:
-            raise NcstError("no C compiler found: install gcc or clang (Debian: apt-get install gcc), "
-                            "or pass --bundle with a built NCST.ofx.bundle")
+            raise NcstError(
+                "no C compiler found: install gcc or clang (Debian: apt-get install gcc), "
+                "or pass --bundle with a built NCST.ofx.bundle"
+            )
         raise NcstError(f"{what} failed: {_last_line(out)}")
     return out
 
 
-def build_bundle(source: Path = SOURCE_DIR, build_dir: Path | None = None, build_type: str = "Release",
-                 options: tuple[str, ...] = (), targets: tuple[str, ...] = (), jobs: int | None = None) -> Path:
+def build_bundle(
+    source: Path = SOURCE_DIR,
+    build_dir: Path | None = None,
+    build_type: str = "Release",
+    options: tuple[str, ...] = (),
+    targets: tuple[str, ...] = (),
+    jobs: int | None = None,
+) -> Path:
     """Configure and build ``ofx_lut`` with CMake (incremental); return the bundle folder.
 
     ``targets`` limits what is built (default: everything, tests included). One-line NcstError if
@@ -119,14 +127,20 @@ def build_bundle(source: Path = SOURCE_DIR, build_dir: Path | None = None, build
     source = Path(source)
     build_dir = Path(build_dir) if build_dir else default_build_dir(source)
     if not (source / "CMakeLists.txt").is_file():
-        raise NcstError(f"{source}: the OFX plug-in sources are missing (this installation of ncst_bridge is "
-                        "incomplete; reinstall it, or pass --bundle with a built NCST.ofx.bundle)")
+        raise NcstError(
+            f"{source}: the OFX plug-in sources are missing (this installation of ncst_bridge is "
+            "incomplete; reinstall it, or pass --bundle with a built NCST.ofx.bundle)"
+        )
     cmake = shutil.which("cmake")
     if not cmake:
-        raise NcstError("cmake not found on PATH: install cmake and a C compiler "
-                        "(Debian: apt-get install cmake gcc), or pass --bundle with a built NCST.ofx.bundle")
-    _run([cmake, "-S", str(source), "-B", str(build_dir), f"-DCMAKE_BUILD_TYPE={build_type}", *options],
-         "configuring the OFX plug-in with cmake")
+        raise NcstError(
+            "cmake not found on PATH: install cmake and a C compiler "
+            "(Debian: apt-get install cmake gcc), or pass --bundle with a built NCST.ofx.bundle"
+        )
+    _run(
+        [cmake, "-S", str(source), "-B", str(build_dir), f"-DCMAKE_BUILD_TYPE={build_type}", *options],
+        "configuring the OFX plug-in with cmake",
+    )
     cmd = [cmake, "--build", str(build_dir), "--parallel", str(jobs or max(1, min(os.cpu_count() or 1, 4)))]
     for t in targets:
         cmd += ["--target", t]
@@ -151,8 +165,10 @@ def install_bundle(bundle: Path, plugin_dir: Path, force: bool = False) -> Path:
     try:
         plugin_dir.mkdir(parents=True, exist_ok=True)
     except PermissionError:
-        raise NcstError(f"{plugin_dir}: cannot create the plug-in folder (permission denied; "
-                        "run with administrator rights or choose another folder with --dir)") from None
+        raise NcstError(
+            f"{plugin_dir}: cannot create the plug-in folder (permission denied; "
+            "run with administrator rights or choose another folder with --dir)"
+        ) from None
     except OSError as exc:
         raise NcstError(f"{plugin_dir}: cannot create the plug-in folder ({exc.strerror})") from None
     if not plugin_dir.is_dir():
@@ -161,8 +177,9 @@ def install_bundle(bundle: Path, plugin_dir: Path, force: bool = False) -> Path:
     if target.resolve() == bundle.resolve():
         raise NcstError(f"{target}: the bundle is already there (it is the build output)")
     if not os.access(plugin_dir, os.W_OK):
-        raise NcstError(f"{plugin_dir}: not writable (run with administrator rights or choose another "
-                        "folder with --dir)")
+        raise NcstError(
+            f"{plugin_dir}: not writable (run with administrator rights or choose another folder with --dir)"
+        )
     with atomic_dir(target, force=force, ours=_is_plugin_bundle, what="OFX plug-in bundle") as tmp:
         shutil.copytree(bundle, tmp, dirs_exist_ok=True, symlinks=False)
     return target
@@ -170,21 +187,31 @@ def install_bundle(bundle: Path, plugin_dir: Path, force: bool = False) -> Path:
 
 # --- CLI ---------------------------------------------------------------------------------------
 
+
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("ofx", help="build or install the OpenFX plug-in (NCST Look) for Resolve, Nuke, Vegas, Natron ...")
+    p = sub.add_parser(
+        "ofx", help="build or install the OpenFX plug-in (NCST Look) for Resolve, Nuke, Vegas, Natron ..."
+    )
     ofx = p.add_subparsers(dest="ofx_command", metavar="ACTION", parser_class=type(p))
     ofx.required = True
 
     b = ofx.add_parser("build", help="build NCST.ofx.bundle with cmake (needs cmake and a C compiler)")
-    b.add_argument("--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {default_build_dir()})")
+    b.add_argument(
+        "--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {default_build_dir()})"
+    )
     b.add_argument("--debug", action="store_true", help="debug build instead of release")
     b.set_defaults(func=cmd_build)
 
     i = ofx.add_parser("install", help="copy NCST.ofx.bundle into the OFX plug-in folder (building it first if needed)")
-    i.add_argument("--dir", default=None, metavar="DIR",
-                   help=f"plug-in folder (default for this OS: {default_plugin_dir()})")
-    i.add_argument("--bundle", default=None, metavar="PATH", help="install this built NCST.ofx.bundle instead of building")
-    i.add_argument("--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {default_build_dir()})")
+    i.add_argument(
+        "--dir", default=None, metavar="DIR", help=f"plug-in folder (default for this OS: {default_plugin_dir()})"
+    )
+    i.add_argument(
+        "--bundle", default=None, metavar="PATH", help="install this built NCST.ofx.bundle instead of building"
+    )
+    i.add_argument(
+        "--build-dir", default=None, metavar="DIR", help=f"CMake build folder (default {default_build_dir()})"
+    )
     i.add_argument("--force", action="store_true", help="replace an installed NCST.ofx.bundle")
     i.set_defaults(func=cmd_install)
 
@@ -202,8 +229,9 @@ def _bundle_for_install(args: argparse.Namespace) -> Path:
 
 
 def cmd_build(args: argparse.Namespace) -> int:
-    bundle = build_bundle(build_dir=Path(args.build_dir) if args.build_dir else None,
-                          build_type="Debug" if args.debug else "Release")
+    bundle = build_bundle(
+        build_dir=Path(args.build_dir) if args.build_dir else None, build_type="Debug" if args.debug else "Release"
+    )
     print(f"built {bundle}")
     return 0
 
@@ -218,6 +246,8 @@ def cmd_install(args: argparse.Namespace) -> int:
     bundle = _bundle_for_install(args)
     installed = install_bundle(bundle, plugin_dir, force=args.force)
     print(f"installed {installed}")
-    print("restart the host (Resolve, Nuke, Vegas, Natron) so it rescans its OFX plug-ins; "
-          "the effect is 'NCST Look' in the 'NCST' group")
+    print(
+        "restart the host (Resolve, Nuke, Vegas, Natron) so it rescans its OFX plug-ins; "
+        "the effect is 'NCST Look' in the 'NCST' group"
+    )
     return 0

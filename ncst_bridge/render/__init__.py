@@ -10,10 +10,14 @@ from __future__ import annotations
 import importlib
 
 _EXPORTS = {
-    "ENGINES": "ncst_bridge.render.engines", "OcioEngine": "ncst_bridge.render.engines",
-    "TorchEngine": "ncst_bridge.render.engines", "make_engine": "ncst_bridge.render.engines",
-    "sharpen": "ncst_bridge.render.engines", "apply_lut3d": "ncst_bridge.render.lut_torch",
-    "RenderReport": "ncst_bridge.render.video", "apply_video": "ncst_bridge.render.video",
+    "ENGINES": "ncst_bridge.render.engines",
+    "OcioEngine": "ncst_bridge.render.engines",
+    "TorchEngine": "ncst_bridge.render.engines",
+    "make_engine": "ncst_bridge.render.engines",
+    "sharpen": "ncst_bridge.render.engines",
+    "apply_lut3d": "ncst_bridge.render.lut_torch",
+    "RenderReport": "ncst_bridge.render.video",
+    "apply_video": "ncst_bridge.render.video",
     "render_video": "ncst_bridge.render.video",
 }
 __all__ = sorted(_EXPORTS)

@@ -202,9 +202,11 @@ class OcioEngine(Engine):
         cfg.setProcessorCacheFlags(OCIO.PROCESSOR_CACHE_OFF)  # the cache keys on the transform, not its data
         proc = cfg.getProcessor(t)
         flags = OCIO.OPTIMIZATION_DEFAULT
-        self._cpu = {np.dtype(np.uint8): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_UINT8, OCIO.BIT_DEPTH_UINT8, flags),
-                     np.dtype(np.uint16): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_UINT16, OCIO.BIT_DEPTH_UINT16, flags),
-                     np.dtype(np.float32): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_F32, OCIO.BIT_DEPTH_F32, flags)}
+        self._cpu = {
+            np.dtype(np.uint8): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_UINT8, OCIO.BIT_DEPTH_UINT8, flags),
+            np.dtype(np.uint16): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_UINT16, OCIO.BIT_DEPTH_UINT16, flags),
+            np.dtype(np.float32): proc.getOptimizedCPUProcessor(OCIO.BIT_DEPTH_F32, OCIO.BIT_DEPTH_F32, flags),
+        }
 
     def _apply_int(self, rgb: np.ndarray) -> np.ndarray:
         if not rgb.flags.c_contiguous or not rgb.flags.writeable:
@@ -234,8 +236,14 @@ class TorchEngine(Engine):
 
     name = "torch"
 
-    def __init__(self, params: ParamsLike, lut_size: int = DEFAULT_SIZE, device: Any = None,
-                 interpolation: str = "tetrahedral", colour=None):
+    def __init__(
+        self,
+        params: ParamsLike,
+        lut_size: int = DEFAULT_SIZE,
+        device: Any = None,
+        interpolation: str = "tetrahedral",
+        colour=None,
+    ):
         import torch
 
         super().__init__(params, lut_size, colour)
@@ -293,8 +301,9 @@ def _may_have_cuda() -> bool:
     return sys.platform != "darwin"  # macOS has no CUDA; elsewhere ask torch
 
 
-def make_engine(params: ParamsLike, engine: str = "auto", lut_size: int = DEFAULT_SIZE,
-                device: Any = None, colour=None) -> Engine:
+def make_engine(
+    params: ParamsLike, engine: str = "auto", lut_size: int = DEFAULT_SIZE, device: Any = None, colour=None
+) -> Engine:
     """``auto``: torch on CUDA when a CUDA device is present, else OCIO on the CPU.
 
     ``colour``: a ``ColourSettings`` (--input-space / --output-space), or None for Rec.709 video.

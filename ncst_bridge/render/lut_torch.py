@@ -58,8 +58,9 @@ def _lookup_flat(rgb: torch.Tensor, flat: torch.Tensor, n: int, interpolation: s
     raise ValueError(f"unknown interpolation '{interpolation}' (known: {', '.join(INTERPOLATIONS)})")
 
 
-def apply_lut3d(img: torch.Tensor, table: torch.Tensor, interpolation: str = "tetrahedral",
-                chunk: int = 1 << 21) -> torch.Tensor:
+def apply_lut3d(
+    img: torch.Tensor, table: torch.Tensor, interpolation: str = "tetrahedral", chunk: int = 1 << 21
+) -> torch.Tensor:
     """Apply a 3D LUT to a (B, 3, H, W) float tensor; returns a new tensor of the same shape.
 
     ``chunk`` pixels are looked up at a time so 8K frames stay within a few hundred MB.
@@ -74,13 +75,13 @@ def apply_lut3d(img: torch.Tensor, table: torch.Tensor, interpolation: str = "te
     if rgb.shape[0] <= chunk:
         out = _lookup_flat(rgb, flat, n, interpolation)
     else:
-        out = torch.cat([_lookup_flat(rgb[i:i + chunk], flat, n, interpolation)
-                         for i in range(0, rgb.shape[0], chunk)])
+        out = torch.cat(
+            [_lookup_flat(rgb[i : i + chunk], flat, n, interpolation) for i in range(0, rgb.shape[0], chunk)]
+        )
     return out.reshape(b, h, w, 3).permute(0, 3, 1, 2)
 
 
-def apply_lut3d_colours(rgb: torch.Tensor, table: torch.Tensor,
-                        interpolation: str = "tetrahedral") -> torch.Tensor:
+def apply_lut3d_colours(rgb: torch.Tensor, table: torch.Tensor, interpolation: str = "tetrahedral") -> torch.Tensor:
     """Apply a 3D LUT to (..., 3) colours."""
     flat, n = _prepare(table, rgb)
     shape = rgb.shape

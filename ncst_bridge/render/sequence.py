@@ -65,15 +65,29 @@ def output_names(seq: ImageSequence, output: str | Path) -> tuple[Path, str, str
     if out.endswith(("/", os.sep)) or Path(out).is_dir():
         return Path(out), seq.prefix, seq.suffix, seq.padding
     if not is_sequence_spec(out):
-        raise NcstError(f"{out}: the input is an image sequence: give an output pattern "
-                        f"(e.g. graded/{Path(seq.pattern).name}) or a folder")
+        raise NcstError(
+            f"{out}: the input is an image sequence: give an output pattern "
+            f"(e.g. graded/{Path(seq.pattern).name}) or a folder"
+        )
     return parse_pattern(out)
 
 
-def render_sequence(params: ParamsLike, seq: ImageSequence, output: str | Path, *, colour=None,
-                    engine: str = "auto", bit_depth: int | None = None, start: int | None = None,
-                    end: int | None = None, force: bool = False, progress: bool = True,
-                    lut_size: int = DEFAULT_SIZE, device: Any = None, log=print) -> SequenceReport:
+def render_sequence(
+    params: ParamsLike,
+    seq: ImageSequence,
+    output: str | Path,
+    *,
+    colour=None,
+    engine: str = "auto",
+    bit_depth: int | None = None,
+    start: int | None = None,
+    end: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    lut_size: int = DEFAULT_SIZE,
+    device: Any = None,
+    log=print,
+) -> SequenceReport:
     """Grade frames ``start``..``end`` of ``seq`` into ``output`` (a frame pattern or a folder)."""
     say = log or (lambda *_a, **_k: None)
     folder, prefix, suffix, padding = output_names(seq, output)
@@ -122,8 +136,10 @@ def render_sequence(params: ParamsLike, seq: ImageSequence, output: str | Path, 
             out, outside = eng.render_float(img)
             if outside and not clipped:
                 share = 100.0 * outside / img.size
-                notes.append(f"frame {n}: {share:.2g}% of values are outside the working space's [0, 1] "
-                             f"(above its white or below black) and clip there: the grade covers [0, 1]")
+                notes.append(
+                    f"frame {n}: {share:.2g}% of values are outside the working space's [0, 1] "
+                    f"(above its white or below black) and clip there: the grade covers [0, 1]"
+                )
                 say(f"note: {notes[-1]}")
             clipped += outside
             write_image_to(tmp / name(n), out, depth, metadata=meta)
@@ -144,9 +160,19 @@ def render_sequence(params: ParamsLike, seq: ImageSequence, output: str | Path, 
             bar.close()
         shutil.rmtree(tmp, ignore_errors=True)
     seconds = time.perf_counter() - t0
-    return SequenceReport(input=seq.pattern, output=pattern, engine=eng.describe(), frames=len(numbers),
-                          first=numbers[0], last=numbers[-1], bit_depth=depth, seconds=seconds,
-                          missing=missing, clipped_values=clipped, notes=notes)
+    return SequenceReport(
+        input=seq.pattern,
+        output=pattern,
+        engine=eng.describe(),
+        frames=len(numbers),
+        first=numbers[0],
+        last=numbers[-1],
+        bit_depth=depth,
+        seconds=seconds,
+        missing=missing,
+        clipped_values=clipped,
+        notes=notes,
+    )
 
 
 def _progress_bar(total: int, desc: str, enabled: bool):
@@ -160,10 +186,23 @@ def _progress_bar(total: int, desc: str, enabled: bool):
 
 # --- a sequence into a movie --------------------------------------------------------------------
 
-def render_sequence_movie(params: ParamsLike, seq: ImageSequence, output: str | Path, *, colour=None,
-                          engine: str = "auto", start: int | None = None, end: int | None = None,
-                          force: bool = False, progress: bool = True, lut_size: int = DEFAULT_SIZE,
-                          device: Any = None, log=print, **encode_opts: Any) -> SequenceReport:
+
+def render_sequence_movie(
+    params: ParamsLike,
+    seq: ImageSequence,
+    output: str | Path,
+    *,
+    colour=None,
+    engine: str = "auto",
+    start: int | None = None,
+    end: int | None = None,
+    force: bool = False,
+    progress: bool = True,
+    lut_size: int = DEFAULT_SIZE,
+    device: Any = None,
+    log=print,
+    **encode_opts: Any,
+) -> SequenceReport:
     """Grade frames ``start``..``end`` of ``seq`` into a movie (``io.video``'s codecs and planning).
 
     The movie has one frame per present frame at the sequence's frame rate (missing frames are
@@ -178,7 +217,12 @@ def render_sequence_movie(params: ParamsLike, seq: ImageSequence, output: str | 
     from ncst_bridge.io.atomic import atomic_file, check_new_output
     from ncst_bridge.io.video import EncodeOptions, VideoInfo, plan_encode, rgb_format
     from ncst_bridge.io.video.probe import (
-        AVCOL_RANGE_JPEG, AVCOL_RANGE_MPEG, AVCOL_SPC_RGB, AVCOL_UNSPECIFIED, SWS_BY_NAME, TAG_BY_NAME,
+        AVCOL_RANGE_JPEG,
+        AVCOL_RANGE_MPEG,
+        AVCOL_SPC_RGB,
+        AVCOL_UNSPECIFIED,
+        SWS_BY_NAME,
+        TAG_BY_NAME,
     )
 
     say = log or (lambda *_a, **_k: None)
@@ -189,11 +233,26 @@ def render_sequence_movie(params: ParamsLike, seq: ImageSequence, output: str | 
     numbers = seq.select(start, end)
     fps = Fraction(seq.fps()).limit_denominator(1001)
     depth_in = 16 if head.is_float else max(8, head.bits)
-    info = VideoInfo(path=seq.pattern, container="image2", codec=seq.ext.lstrip("."), width=head.width,
-                     height=head.height, fps=fps, frame_count=len(numbers), duration=len(numbers) / float(fps),
-                     time_base=1 / fps, start_time=0.0, pix_fmt="rgb48le", bit_depth=depth_in, matrix="rgb",
-                     matrix_tagged=False, full_range=True, color_primaries=AVCOL_UNSPECIFIED,
-                     color_trc=AVCOL_UNSPECIFIED, variable_frame_rate=False)
+    info = VideoInfo(
+        path=seq.pattern,
+        container="image2",
+        codec=seq.ext.lstrip("."),
+        width=head.width,
+        height=head.height,
+        fps=fps,
+        frame_count=len(numbers),
+        duration=len(numbers) / float(fps),
+        time_base=1 / fps,
+        start_time=0.0,
+        pix_fmt="rgb48le",
+        bit_depth=depth_in,
+        matrix="rgb",
+        matrix_tagged=False,
+        full_range=True,
+        color_primaries=AVCOL_UNSPECIFIED,
+        color_trc=AVCOL_UNSPECIFIED,
+        variable_frame_rate=False,
+    )
     plan = plan_encode(info, dst, opts)
     if getattr(colour, "output_space", None):  # as render_video: Rec.709 tags unless --output-space
         plan.primaries = plan.trc = AVCOL_UNSPECIFIED
@@ -208,8 +267,12 @@ def render_sequence_movie(params: ParamsLike, seq: ImageSequence, output: str | 
     in_fmt = rgb_format(plan.work_depth)
     to_yuv = {"format": plan.pix_fmt}
     if plan.matrix != "rgb":
-        to_yuv.update(src_colorspace=SWS_BY_NAME[plan.matrix], dst_colorspace=SWS_BY_NAME[plan.matrix],
-                      src_color_range="JPEG", dst_color_range="MPEG")
+        to_yuv.update(
+            src_colorspace=SWS_BY_NAME[plan.matrix],
+            dst_colorspace=SWS_BY_NAME[plan.matrix],
+            src_color_range="JPEG",
+            dst_color_range="MPEG",
+        )
     bar = _progress_bar(len(numbers), Path(seq.pattern).name, progress)
     clipped = 0
     t0 = time.perf_counter()
@@ -226,8 +289,10 @@ def render_sequence_movie(params: ParamsLike, seq: ImageSequence, output: str | 
             for i, (n, img, _info) in enumerate(seq.iter_frames(start, end)):
                 graded, outside = eng.render_float(img)
                 if outside and not clipped:
-                    say(f"note: frame {n}: {100.0 * outside / img.size:.2g}% of values are outside the working "
-                        f"space's [0, 1] and clip there: the grade covers [0, 1]")
+                    say(
+                        f"note: frame {n}: {100.0 * outside / img.size:.2g}% of values are outside the working "
+                        f"space's [0, 1] and clip there: the grade covers [0, 1]"
+                    )
                 clipped += outside
                 rgb = np.clip(np.rint(graded * top), 0, top).astype(np.uint8 if top == 255.0 else np.uint16)
                 frame = av.VideoFrame.from_ndarray(rgb, format=in_fmt).reformat(**to_yuv)
@@ -243,7 +308,16 @@ def render_sequence_movie(params: ParamsLike, seq: ImageSequence, output: str | 
     finally:
         if bar is not None:
             bar.close()
-    return SequenceReport(input=seq.pattern, output=str(dst), engine=eng.describe(), frames=len(numbers),
-                          first=numbers[0], last=numbers[-1], bit_depth=plan.bit_depth,
-                          seconds=time.perf_counter() - t0, missing=seq.missing(start, end),
-                          clipped_values=clipped, notes=notes)
+    return SequenceReport(
+        input=seq.pattern,
+        output=str(dst),
+        engine=eng.describe(),
+        frames=len(numbers),
+        first=numbers[0],
+        last=numbers[-1],
+        bit_depth=plan.bit_depth,
+        seconds=time.perf_counter() - t0,
+        missing=seq.missing(start, end),
+        clipped_values=clipped,
+        notes=notes,
+    )

@@ -56,10 +56,21 @@ def same_file(a: Path, b: Path) -> bool:
         return a.resolve() == b.resolve()
 
 
-def render_video(params: ParamsLike, input_path: str | Path, output_path: str | Path, *,
-                 engine: str = "auto", force: bool = False, progress: bool = True,
-                 lut_size: int = DEFAULT_SIZE, device: Any = None, log=print, colour=None,
-                 yuv: bool = True, **encode_opts: Any) -> RenderReport:
+def render_video(
+    params: ParamsLike,
+    input_path: str | Path,
+    output_path: str | Path,
+    *,
+    engine: str = "auto",
+    force: bool = False,
+    progress: bool = True,
+    lut_size: int = DEFAULT_SIZE,
+    device: Any = None,
+    log=print,
+    colour=None,
+    yuv: bool = True,
+    **encode_opts: Any,
+) -> RenderReport:
     """Grade ``input_path`` with ``params`` into ``output_path`` (atomically).
 
     ``encode_opts`` are ``EncodeOptions`` fields: codec (h264|hevc|prores|ffv1), crf, preset,
@@ -92,8 +103,9 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
         from ncst_bridge.render.yuv_lut import YuvLutGrade, yuv_path_refusal
 
         if yuv_path_refusal(info, plan, eng.sharpness, eng.managed) is None:
-            frame_process = YuvLutGrade(params, info.matrix, info.pix_fmt,
-                                        pixels=info.width * info.height * (info.estimated_frames or 0))
+            frame_process = YuvLutGrade(
+                params, info.matrix, info.pix_fmt, pixels=info.width * info.height * (info.estimated_frames or 0)
+            )
     say = log or (lambda *_a, **_k: None)
     for note in plan.notes:
         say(f"note: {note}")
@@ -101,8 +113,15 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
     t0 = time.perf_counter()
     try:
         with atomic_file(dst, force=force) as tmp:
-            result = transcode(src, tmp, eng.apply_inplace, opts, plan=plan, frame_process=frame_process,
-                               on_frame=(lambda _n: bar.update(1)) if bar is not None else None)
+            result = transcode(
+                src,
+                tmp,
+                eng.apply_inplace,
+                opts,
+                plan=plan,
+                frame_process=frame_process,
+                on_frame=(lambda _n: bar.update(1)) if bar is not None else None,
+            )
     finally:
         if bar is not None:
             bar.close()
@@ -110,10 +129,19 @@ def render_video(params: ParamsLike, input_path: str | Path, output_path: str | 
     if result.vfr_seen and not info.variable_frame_rate:
         say("note: variable frame rate input: every frame kept its own timestamp")
     described = frame_process.describe() if frame_process is not None else eng.describe()
-    return RenderReport(input=str(src), output=str(dst), engine=described, frames=result.frames,
-                        seconds=seconds, fps=result.frames / seconds if seconds > 0 else 0.0,
-                        codec=plan.encoder, pix_fmt=plan.pix_fmt, bit_depth=plan.bit_depth,
-                        audio=[how for _a, how in plan.audio], notes=list(plan.notes))
+    return RenderReport(
+        input=str(src),
+        output=str(dst),
+        engine=described,
+        frames=result.frames,
+        seconds=seconds,
+        fps=result.frames / seconds if seconds > 0 else 0.0,
+        codec=plan.encoder,
+        pix_fmt=plan.pix_fmt,
+        bit_depth=plan.bit_depth,
+        audio=[how for _a, how in plan.audio],
+        notes=list(plan.notes),
+    )
 
 
 def _progress_bar(info: VideoInfo, src: Path, enabled: bool):
@@ -122,24 +150,41 @@ def _progress_bar(info: VideoInfo, src: Path, enabled: bool):
         return None
     from tqdm import tqdm
 
-    return tqdm(total=info.estimated_frames, unit="frame", desc=src.name[:30], file=sys.stderr,
-                disable=None, dynamic_ncols=True, smoothing=0.1,
-                bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} "
-                           "[{elapsed}<{remaining}, {rate_fmt}]")
+    return tqdm(
+        total=info.estimated_frames,
+        unit="frame",
+        desc=src.name[:30],
+        file=sys.stderr,
+        disable=None,
+        dynamic_ncols=True,
+        smoothing=0.1,
+        bar_format="{desc}: {percentage:3.0f}%|{bar}| {n_fmt}/{total_fmt} [{elapsed}<{remaining}, {rate_fmt}]",
+    )
 
 
 # --- CLI glue ---------------------------------------------------------------------------------
+
 
 def apply_video(params: ParamsLike, args: argparse.Namespace, colour=None) -> int:
     """``ncst apply LOOK VIDEO -o OUT``: the CLI entry (``cmd_apply`` calls it for non-images)."""
     depth = getattr(args, "bit_depth", None)
     report = render_video(
-        params, args.input, args.output, colour=colour, engine=getattr(args, "engine", "auto") or "auto",
-        force=getattr(args, "force", False), progress=not getattr(args, "no_progress", False),
-        codec=getattr(args, "codec", None) or "h264", crf=getattr(args, "crf", None),
-        preset=getattr(args, "preset", None), prores_profile=getattr(args, "prores_profile", None),
-        bit_depth=depth)
+        params,
+        args.input,
+        args.output,
+        colour=colour,
+        engine=getattr(args, "engine", "auto") or "auto",
+        force=getattr(args, "force", False),
+        progress=not getattr(args, "no_progress", False),
+        codec=getattr(args, "codec", None) or "h264",
+        crf=getattr(args, "crf", None),
+        preset=getattr(args, "preset", None),
+        prores_profile=getattr(args, "prores_profile", None),
+        bit_depth=depth,
+    )
     audio = ", ".join(report.audio) if report.audio else "none"
-    print(f"wrote {report.output}: {report.frames} frames, {report.pix_fmt} {report.codec}, "
-          f"audio: {audio}, engine {report.engine}, {report.seconds:.1f} s ({report.fps:.1f} frames/s)")
+    print(
+        f"wrote {report.output}: {report.frames} frames, {report.pix_fmt} {report.codec}, "
+        f"audio: {audio}, engine {report.engine}, {report.seconds:.1f} s ({report.fps:.1f} frames/s)"
+    )
     return 0

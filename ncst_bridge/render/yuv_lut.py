@@ -29,9 +29,15 @@ if TYPE_CHECKING:
 
 YUV_LUT_SIZE = 65  # on a real 1080p frame, p99 error 0.8 (Y) / 1.8 (C) codes; 33^3: 1.5 / 2.9
 # (Kr, Kb) of the Y'CbCr matrices the stream may use (ITU-T H.273)
-KR_KB = {"bt709": (0.2126, 0.0722), "bt601": (0.299, 0.114), "smpte170m": (0.299, 0.114),
-         "bt470bg": (0.299, 0.114), "smpte240m": (0.212, 0.087), "bt2020nc": (0.2627, 0.0593),
-         "fcc": (0.30, 0.11)}
+KR_KB = {
+    "bt709": (0.2126, 0.0722),
+    "bt601": (0.299, 0.114),
+    "smpte170m": (0.299, 0.114),
+    "bt470bg": (0.299, 0.114),
+    "smpte240m": (0.212, 0.087),
+    "bt2020nc": (0.2627, 0.0593),
+    "fcc": (0.30, 0.11),
+}
 # pixel format -> (chroma subsampling x, y)
 SUBSAMPLING = {"yuv420p": (2, 2), "yuv422p": (2, 1), "yuv444p": (1, 1)}
 
@@ -57,9 +63,13 @@ def ycbcr_matrices(matrix: str) -> tuple[np.ndarray, np.ndarray]:
     [-0.5, 0.5]."""
     kr, kb = KR_KB[matrix]
     kg = 1.0 - kr - kb
-    to_ycc = np.array([[kr, kg, kb],
-                       [-kr / (2 * (1 - kb)), -kg / (2 * (1 - kb)), 0.5],
-                       [0.5, -kg / (2 * (1 - kr)), -kb / (2 * (1 - kr))]])
+    to_ycc = np.array(
+        [
+            [kr, kg, kb],
+            [-kr / (2 * (1 - kb)), -kg / (2 * (1 - kb)), 0.5],
+            [0.5, -kg / (2 * (1 - kr)), -kb / (2 * (1 - kr))],
+        ]
+    )
     return np.linalg.inv(to_ycc), to_ycc
 
 
@@ -100,8 +110,15 @@ class YuvLutGrade:
     GATHER_MIN_PIXELS.
     """
 
-    def __init__(self, params: ParamsLike, matrix: str, pix_fmt: str, size: int = YUV_LUT_SIZE,
-                 mode: str = "auto", pixels: int | None = None):
+    def __init__(
+        self,
+        params: ParamsLike,
+        matrix: str,
+        pix_fmt: str,
+        size: int = YUV_LUT_SIZE,
+        mode: str = "auto",
+        pixels: int | None = None,
+    ):
         import PyOpenColorIO as OCIO
 
         if pix_fmt not in SUBSAMPLING:
@@ -114,7 +131,8 @@ class YuvLutGrade:
         cfg = OCIO.Config.CreateRaw()
         cfg.setProcessorCacheFlags(OCIO.PROCESSOR_CACHE_OFF)
         self._cpu = cfg.getProcessor(t).getOptimizedCPUProcessor(
-            OCIO.BIT_DEPTH_UINT8, OCIO.BIT_DEPTH_UINT8, OCIO.OPTIMIZATION_DEFAULT)
+            OCIO.BIT_DEPTH_UINT8, OCIO.BIT_DEPTH_UINT8, OCIO.OPTIMIZATION_DEFAULT
+        )
         if mode == "auto":
             mode = "gather" if pixels is not None and pixels >= GATHER_MIN_PIXELS else "ocio"
         if mode not in ("ocio", "gather"):
@@ -160,7 +178,7 @@ class YuvLutGrade:
             full = cv2.merge([y, cb, cr])
             self._cpu.applyRGB(full)
         if (ch, cw) != (h, w):
-            small = cv2.resize(full[:ch * (h // ch), :cw * (w // cw)], (cw, ch), interpolation=cv2.INTER_AREA)
+            small = cv2.resize(full[: ch * (h // ch), : cw * (w // cw)], (cw, ch), interpolation=cv2.INTER_AREA)
         else:
             small = full
         return full[..., 0].copy(), small[..., 1].copy(), small[..., 2].copy()
@@ -181,4 +199,4 @@ class YuvLutGrade:
 def _plane(frame: av.VideoFrame, i: int) -> np.ndarray:
     """A writable (h, w) uint8 view of plane ``i`` (line padding cut off)."""
     p = frame.planes[i]
-    return np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, :p.width]
+    return np.frombuffer(p, np.uint8).reshape(p.height, p.line_size)[:, : p.width]

@@ -1,6 +1,5 @@
 """Streaming RGB decode: one frame at a time, converted with the stream's own matrix and range."""
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,6 +15,7 @@ from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video.probe import SWS_BY_NAME, VideoInfo, info_from, open_input, reason, video_stream
 
 # --- decoding ---------------------------------------------------------------------------------
+
 
 @dataclass
 class DecodedFrame:
@@ -35,8 +35,7 @@ def rgb_format(bit_depth: int) -> str:
 # ACCURATE_RND | FULL_CHR_H_INT is exact to rounding (max 0.50). For rgb48, FULL_CHR_H_INT is broken
 # (-9.7 code bias) and ACCURATE_RND alone is best (-0.39 code bias, max 0.98). tests/test_video_io.py
 # pins this.
-_ACCURATE_8 = (Interpolation.BILINEAR.value | Interpolation.ACCURATE_RND.value
-               | Interpolation.FULL_CHR_H_INT.value)
+_ACCURATE_8 = Interpolation.BILINEAR.value | Interpolation.ACCURATE_RND.value | Interpolation.FULL_CHR_H_INT.value
 _ACCURATE_16 = Interpolation.BILINEAR.value | Interpolation.ACCURATE_RND.value
 
 
@@ -47,24 +46,30 @@ class FrameConverter:
     with the accurate flags, so keyframes cost little and keep exact colours.
     """
 
-    def __init__(self, info: VideoInfo, bit_depth: int | None = None,
-                 size: tuple[int, int] | None = None):
+    def __init__(self, info: VideoInfo, bit_depth: int | None = None, size: tuple[int, int] | None = None):
         depth = info.bit_depth if bit_depth is None else bit_depth
         self.fmt = rgb_format(depth)
         self.size = size
         self.kwargs = {"format": self.fmt, "interpolation": _ACCURATE_8 if depth <= 8 else _ACCURATE_16}
         if not info.is_rgb:
-            self.kwargs.update(src_colorspace=SWS_BY_NAME[info.matrix],
-                               src_color_range="JPEG" if info.full_range else "MPEG",
-                               dst_color_range="JPEG")
+            self.kwargs.update(
+                src_colorspace=SWS_BY_NAME[info.matrix],
+                src_color_range="JPEG" if info.full_range else "MPEG",
+                dst_color_range="JPEG",
+            )
         self.scale = None
         if size:
             small = self.fmt if info.is_rgb else ("yuv444p" if depth <= 8 else "yuv444p16le")
-            self.scale = {"width": size[0], "height": size[1], "format": small,
-                          "interpolation": Interpolation.AREA.value}
+            self.scale = {
+                "width": size[0],
+                "height": size[1],
+                "format": small,
+                "interpolation": Interpolation.AREA.value,
+            }
             if not info.is_rgb:
-                self.scale.update(src_colorspace=self.kwargs["src_colorspace"],
-                                  dst_colorspace=self.kwargs["src_colorspace"])
+                self.scale.update(
+                    src_colorspace=self.kwargs["src_colorspace"], dst_colorspace=self.kwargs["src_colorspace"]
+                )
 
     def __call__(self, frame: av.VideoFrame) -> np.ndarray:
         if self.scale is not None:
@@ -172,9 +177,15 @@ class Decoder:
             raise self._broken(f"the file ends at {end:.2f} s of {info.duration:.2f} s")
 
 
-def iter_frames(path: str | Path, *, bit_depth: int | None = None, max_side: int | None = None,
-                start_frame: int = 0, end_frame: int | None = None,
-                check_complete: bool = True) -> Iterator[DecodedFrame]:
+def iter_frames(
+    path: str | Path,
+    *,
+    bit_depth: int | None = None,
+    max_side: int | None = None,
+    start_frame: int = 0,
+    end_frame: int | None = None,
+    check_complete: bool = True,
+) -> Iterator[DecodedFrame]:
     """Stream a clip's frames as RGB arrays, in presentation order, with index and timestamp.
 
     ``bit_depth`` picks rgb24 (8) or rgb48 (>8; default: the source's depth); ``max_side`` downscales
@@ -198,8 +209,9 @@ def iter_frames(path: str | Path, *, bit_depth: int | None = None, max_side: int
                 yield DecodedFrame(i, t, pts, conv(frame))
         if end_frame is not None and dec.count <= end_frame and dec.count > start_frame:
             if dec.info.frame_count and end_frame >= dec.info.frame_count:
-                raise NcstError(f"{path}: end frame {end_frame} is past the clip's last frame "
-                                f"({dec.info.frame_count - 1})")
+                raise NcstError(
+                    f"{path}: end frame {end_frame} is past the clip's last frame ({dec.info.frame_count - 1})"
+                )
         if dec.count <= start_frame and dec.count > 0:
             raise NcstError(f"{path}: start frame {start_frame} is past the clip's last frame ({dec.count - 1})")
         if check_complete:

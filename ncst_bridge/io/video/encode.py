@@ -1,6 +1,5 @@
 """Encode planning: codec, container, pixel format, bit depth, colour tags and audio handling."""
 
-
 from __future__ import annotations
 
 import io
@@ -22,6 +21,7 @@ from ncst_bridge.io.video.probe import (
 )
 
 # --- encoding ---------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class CodecSpec:
@@ -72,8 +72,18 @@ class EncodePlan:
 
 
 # x264 and x265 accept the same preset names; anything else fails inside the encoder, later.
-X26X_PRESETS = ("ultrafast", "superfast", "veryfast", "faster", "fast", "medium", "slow", "slower",
-                "veryslow", "placebo")
+X26X_PRESETS = (
+    "ultrafast",
+    "superfast",
+    "veryfast",
+    "faster",
+    "fast",
+    "medium",
+    "slow",
+    "slower",
+    "veryslow",
+    "placebo",
+)
 
 
 def _pix_fmt(codec: str, depth: int, width: int, height: int, profile: str | None) -> tuple[str, str]:
@@ -100,8 +110,7 @@ def _audio_copyable(container: str, stream) -> bool:
         return False
 
 
-def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions,
-                input_container=None) -> EncodePlan:
+def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions, input_container=None) -> EncodePlan:
     """Check the request against the input and the output type; one-line NcstError if impossible."""
     output = Path(output)
     ext = output.suffix.lower()
@@ -121,15 +130,15 @@ def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions,
     src_depth = 8 if info.bit_depth <= 8 else info.bit_depth
     if opts.bit_depth is not None:
         if opts.bit_depth not in spec.depths:
-            raise NcstError(f"{codec} cannot write {opts.bit_depth}-bit video "
-                            f"(it can: {', '.join(map(str, spec.depths))})")
+            raise NcstError(
+                f"{codec} cannot write {opts.bit_depth}-bit video (it can: {', '.join(map(str, spec.depths))})"
+            )
         depth = opts.bit_depth
     else:
         fits = [d for d in spec.depths if d >= src_depth]
         depth = min(fits) if fits else max(spec.depths)
         if depth < src_depth:
-            notes.append(f"input is {src_depth}-bit; {codec} writes at most {depth}-bit, "
-                         f"so the output is {depth}-bit")
+            notes.append(f"input is {src_depth}-bit; {codec} writes at most {depth}-bit, so the output is {depth}-bit")
         elif depth > src_depth:
             notes.append(f"{codec} writes {depth}-bit; the {src_depth}-bit input is graded at 16-bit precision")
     if depth < src_depth and opts.bit_depth is not None:
@@ -143,8 +152,10 @@ def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions,
     if pix_fmt not in [f.name for f in av.codec.Codec(spec.encoder, "w").video_formats]:
         raise NcstError(f"{codec} ({spec.encoder}) cannot write {pix_fmt} in this build")
     if chroma == "444" and codec in ("h264", "hevc"):
-        notes.append(f"odd picture size {info.width}x{info.height} cannot be 4:2:0; encoding 4:4:4 "
-                     f"to keep the size (some players cannot play 4:4:4 {codec})")
+        notes.append(
+            f"odd picture size {info.width}x{info.height} cannot be 4:2:0; encoding 4:4:4 "
+            f"to keep the size (some players cannot play 4:4:4 {codec})"
+        )
     if codec == "prores" and chroma == "444" and profile not in ("4444", "4444xq"):
         notes.append(f"odd width {info.width} cannot be ProRes 4:2:2; writing ProRes 4444")
         profile = "4444"
@@ -172,8 +183,7 @@ def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions,
     if codec == "hevc":
         options["x265-params"] = "log-level=error"
 
-    matrix = "rgb" if chroma == "rgb" else (info.matrix if (info.matrix_tagged and not info.is_rgb)
-                                            else "bt709")
+    matrix = "rgb" if chroma == "rgb" else (info.matrix if (info.matrix_tagged and not info.is_rgb) else "bt709")
     primaries = info.color_primaries if info.color_primaries != AVCOL_UNSPECIFIED else AVCOL_BT709
     trc = info.color_trc if info.color_trc != AVCOL_UNSPECIFIED else AVCOL_BT709
 
@@ -190,19 +200,30 @@ def plan_encode(info: VideoInfo, output: str | Path, opts: EncodeOptions,
                 continue
             target = "aac"
             audio.append((a, target))
-            notes.append(f"audio stream #{a.index} ({a.codec}) cannot be stored as is in {ext}: "
-                         f"re-encoded to AAC 192 kb/s (use .mkv or .mov to copy it unchanged)")
+            notes.append(
+                f"audio stream #{a.index} ({a.codec}) cannot be stored as is in {ext}: "
+                f"re-encoded to AAC 192 kb/s (use .mkv or .mov to copy it unchanged)"
+            )
     for other in info.other_streams:
         notes.append(f"stream {other} is not carried into the output")
     if info.variable_frame_rate:
         notes.append("variable frame rate input: every frame keeps its own timestamp")
-    return EncodePlan(container=container, encoder=spec.encoder, pix_fmt=pix_fmt, bit_depth=depth,
-                      work_depth=8 if depth == 8 else 16, matrix=matrix, options=options,
-                      primaries=primaries, trc=trc, audio=audio, notes=notes)
+    return EncodePlan(
+        container=container,
+        encoder=spec.encoder,
+        pix_fmt=pix_fmt,
+        bit_depth=depth,
+        work_depth=8 if depth == 8 else 16,
+        matrix=matrix,
+        options=options,
+        primaries=primaries,
+        trc=trc,
+        audio=audio,
+        notes=notes,
+    )
 
 
-def plan_for(input_path: str | Path, output_path: str | Path,
-             opts: EncodeOptions) -> tuple[VideoInfo, EncodePlan]:
+def plan_for(input_path: str | Path, output_path: str | Path, opts: EncodeOptions) -> tuple[VideoInfo, EncodePlan]:
     """Probe the input and plan its encode (audio copy tried on an in-memory muxer), without decoding."""
     with open_input(input_path) as container:
         info = info_from(container, video_stream(container, input_path), input_path)

@@ -1,6 +1,5 @@
 """Probing a video with PyAV: its streams, size, rate, bit depth and colour tags (no decoding)."""
 
-
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -16,17 +15,46 @@ from ncst_bridge.io.limits import check_pixels
 # --- colour tags -------------------------------------------------------------------------------
 
 # AVColorSpace values (libavutil/pixfmt.h) -> (swscale matrix name, short name)
-_MATRIX_BY_TAG = {1: ("ITU709", "bt709"), 4: ("FCC", "fcc"), 5: ("ITU601", "bt470bg"),
-                  6: ("ITU601", "smpte170m"), 7: ("SMPTE240M", "smpte240m"), 9: ("BT2020", "bt2020nc")}
-SWS_BY_NAME = {"bt709": "ITU709", "bt601": "ITU601", "bt470bg": "ITU601", "smpte170m": "ITU601",
-                "smpte240m": "SMPTE240M", "bt2020nc": "BT2020", "fcc": "FCC"}
-TAG_BY_NAME = {"bt709": 1, "fcc": 4, "bt470bg": 5, "bt601": 6, "smpte170m": 6, "smpte240m": 7,
-                "bt2020nc": 9}
+_MATRIX_BY_TAG = {
+    1: ("ITU709", "bt709"),
+    4: ("FCC", "fcc"),
+    5: ("ITU601", "bt470bg"),
+    6: ("ITU601", "smpte170m"),
+    7: ("SMPTE240M", "smpte240m"),
+    9: ("BT2020", "bt2020nc"),
+}
+SWS_BY_NAME = {
+    "bt709": "ITU709",
+    "bt601": "ITU601",
+    "bt470bg": "ITU601",
+    "smpte170m": "ITU601",
+    "smpte240m": "SMPTE240M",
+    "bt2020nc": "BT2020",
+    "fcc": "FCC",
+}
+TAG_BY_NAME = {"bt709": 1, "fcc": 4, "bt470bg": 5, "bt601": 6, "smpte170m": 6, "smpte240m": 7, "bt2020nc": 9}
 AVCOL_SPC_RGB, AVCOL_UNSPECIFIED, AVCOL_BT709 = 0, 2, 1
 AVCOL_RANGE_MPEG, AVCOL_RANGE_JPEG = 1, 2
 
-VIDEO_EXTS = {".mp4", ".m4v", ".mov", ".mkv", ".avi", ".webm", ".mts", ".m2ts", ".ts", ".mxf",
-              ".mpg", ".mpeg", ".wmv", ".flv", ".3gp", ".ogv", ".y4m"}
+VIDEO_EXTS = {
+    ".mp4",
+    ".m4v",
+    ".mov",
+    ".mkv",
+    ".avi",
+    ".webm",
+    ".mts",
+    ".m2ts",
+    ".ts",
+    ".mxf",
+    ".mpg",
+    ".mpeg",
+    ".wmv",
+    ".flv",
+    ".3gp",
+    ".ogv",
+    ".y4m",
+}
 
 
 def is_video_path(path: str | Path) -> bool:
@@ -39,6 +67,7 @@ def default_matrix(width: int, height: int) -> str:
 
 
 # --- probing ----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AudioStreamInfo:
@@ -96,8 +125,7 @@ def open_input(path: str | Path) -> av.container.InputContainer:
     try:
         return av.open(str(path), mode="r")
     except av.error.EOFError:
-        raise NcstError(f"{path}: not a readable video (it ends before its first frame: empty or "
-                        f"truncated)") from None
+        raise NcstError(f"{path}: not a readable video (it ends before its first frame: empty or truncated)") from None
     except av.error.FFmpegError as exc:
         raise NcstError(f"{path}: not a readable video ({reason(exc)})") from None
     except (OSError, ValueError) as exc:
@@ -110,8 +138,7 @@ def reason(exc: BaseException) -> str:
 
 
 def video_stream(container, path) -> av.video.stream.VideoStream:
-    streams = [s for s in container.streams.video
-               if not (s.disposition & av.stream.Disposition.attached_pic)]
+    streams = [s for s in container.streams.video if not (s.disposition & av.stream.Disposition.attached_pic)]
     if not streams:
         raise NcstError(f"{path}: no video stream")
     stream = streams[0]
@@ -158,19 +185,38 @@ def info_from(container, stream, path) -> VideoInfo:
         duration = container.duration / av.time_base
     start = float(stream.start_time * tb) if stream.start_time is not None else 0.0
     vfr = bool(base and avg and abs(float(base) - float(avg)) > 0.01 * float(avg))
-    audio = tuple(AudioStreamInfo(s.index, s.codec_context.name if s.codec_context else "unknown",
-                                  int(s.rate or 0), int(getattr(s.codec_context, "channels", 0) or 0))
-                  for s in container.streams.audio)
-    others = tuple(f"#{s.index} {s.type}" for s in container.streams
-                   if s.type not in ("video", "audio"))
+    audio = tuple(
+        AudioStreamInfo(
+            s.index,
+            s.codec_context.name if s.codec_context else "unknown",
+            int(s.rate or 0),
+            int(getattr(s.codec_context, "channels", 0) or 0),
+        )
+        for s in container.streams.audio
+    )
+    others = tuple(f"#{s.index} {s.type}" for s in container.streams if s.type not in ("video", "audio"))
     return VideoInfo(
-        path=str(path), container=container.format.name, codec=cc.name, width=cc.width,
-        height=cc.height, fps=Fraction(avg), frame_count=int(stream.frames) or None,
-        duration=duration, time_base=Fraction(tb), start_time=start, pix_fmt=pix_fmt,
-        bit_depth=_bit_depth(pix_fmt), matrix=matrix, matrix_tagged=tagged, full_range=full,
+        path=str(path),
+        container=container.format.name,
+        codec=cc.name,
+        width=cc.width,
+        height=cc.height,
+        fps=Fraction(avg),
+        frame_count=int(stream.frames) or None,
+        duration=duration,
+        time_base=Fraction(tb),
+        start_time=start,
+        pix_fmt=pix_fmt,
+        bit_depth=_bit_depth(pix_fmt),
+        matrix=matrix,
+        matrix_tagged=tagged,
+        full_range=full,
         color_primaries=int(cc.color_primaries or AVCOL_UNSPECIFIED),
-        color_trc=int(cc.color_trc or AVCOL_UNSPECIFIED), variable_frame_rate=vfr,
-        audio=audio, other_streams=others)
+        color_trc=int(cc.color_trc or AVCOL_UNSPECIFIED),
+        variable_frame_rate=vfr,
+        audio=audio,
+        other_streams=others,
+    )
 
 
 def probe(path: str | Path) -> VideoInfo:

@@ -1,6 +1,5 @@
 """A streaming transcode that keeps audio: decode, process each RGB frame, encode, in overlapped stages."""
 
-
 from __future__ import annotations
 
 import functools
@@ -45,10 +44,17 @@ def _nearest_rate(rates, rate: int) -> int:
     return min(up) if up else max(rates)
 
 
-def transcode(input_path: str | Path, output_path: str | Path, process: Callable[[np.ndarray], np.ndarray],
-              opts: EncodeOptions | None = None, *, plan: EncodePlan | None = None,
-              on_frame: Callable[[int], None] | None = None, pipeline: bool = True,
-              frame_process: Callable[[av.VideoFrame], av.VideoFrame] | None = None) -> TranscodeResult:
+def transcode(
+    input_path: str | Path,
+    output_path: str | Path,
+    process: Callable[[np.ndarray], np.ndarray],
+    opts: EncodeOptions | None = None,
+    *,
+    plan: EncodePlan | None = None,
+    on_frame: Callable[[int], None] | None = None,
+    pipeline: bool = True,
+    frame_process: Callable[[av.VideoFrame], av.VideoFrame] | None = None,
+) -> TranscodeResult:
     """Decode ``input_path``, run ``process`` on each RGB frame, encode to ``output_path`` (a temp path).
 
     ``process`` gets and returns (H, W, 3) uint8 arrays when ``plan.work_depth`` is 8, uint16 when 16.
@@ -107,8 +113,12 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
 
             to_yuv = {"format": plan.pix_fmt}
             if plan.matrix != "rgb":
-                to_yuv.update(src_colorspace=SWS_BY_NAME[plan.matrix], dst_colorspace=SWS_BY_NAME[plan.matrix],
-                              src_color_range="JPEG", dst_color_range="MPEG")
+                to_yuv.update(
+                    src_colorspace=SWS_BY_NAME[plan.matrix],
+                    dst_colorspace=SWS_BY_NAME[plan.matrix],
+                    src_color_range="JPEG",
+                    dst_color_range="MPEG",
+                )
             in_fmt = rgb_format(plan.work_depth)
             state: dict[str, Any] = {"last_pts": None, "deltas": set(), "audio_packets": 0, "frames": 0}
 
@@ -185,14 +195,18 @@ def transcode(input_path: str | Path, output_path: str | Path, process: Callable
                         for p in ast.encode(None):
                             out.mux(p)
             except av.error.FFmpegError as exc:
-                raise NcstError(f"{output_path}: encoding failed at frame {state['frames']} "
-                                f"({reason(exc)})") from None
+                raise NcstError(f"{output_path}: encoding failed at frame {state['frames']} ({reason(exc)})") from None
             finally:
                 if worker is not None:
                     worker.abort()
     vfr = len(state["deltas"]) > 1 and (max(state["deltas"]) - min(state["deltas"])) > 1
-    return TranscodeResult(frames=state["frames"], audio_packets=state["audio_packets"],
-                           seconds=_time.perf_counter() - t0, vfr_seen=vfr, plan=plan)
+    return TranscodeResult(
+        frames=state["frames"],
+        audio_packets=state["audio_packets"],
+        seconds=_time.perf_counter() - t0,
+        vfr_seen=vfr,
+        plan=plan,
+    )
 
 
 class _Pipeline:
