@@ -348,7 +348,8 @@ def test_look_file_takes_effect_without_instance_changed(tmp_path):
         assert np.abs(out[..., :3] - colour_grade_numpy(rgb, other)).max() < 1e-4
         inst.set_mode(MODE_LUT)  # the bundle's look.cube (still LOOK's colour part: only params.json was edited)
         lut = inst.render(img)
-        assert np.abs(lut[..., :3] - colour_grade_numpy(rgb, LOOK)).mean() < 2e-3
+        # a 33^3 lattice: measured mean 1e-3 to 3.3e-3 across photos; the edited look (hue -40) is 5.7e-2 away
+        assert np.abs(lut[..., :3] - colour_grade_numpy(rgb, LOOK)).mean() < 5e-3
         inst.close()
         assert mlt.stats()["violations"] == []
 
