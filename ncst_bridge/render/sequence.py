@@ -216,14 +216,8 @@ def render_sequence_movie(
 
     from ncst_bridge.io.atomic import atomic_file, check_new_output
     from ncst_bridge.io.video import EncodeOptions, VideoInfo, plan_encode, rgb_format
-    from ncst_bridge.io.video.probe import (
-        AVCOL_RANGE_JPEG,
-        AVCOL_RANGE_MPEG,
-        AVCOL_SPC_RGB,
-        AVCOL_UNSPECIFIED,
-        SWS_BY_NAME,
-        TAG_BY_NAME,
-    )
+    from ncst_bridge.io.video.encode import tag_stream, to_encoder_format
+    from ncst_bridge.io.video.probe import AVCOL_UNSPECIFIED
 
     say = log or (lambda *_a, **_k: None)
     dst = Path(output)
@@ -265,14 +259,7 @@ def render_sequence_movie(
         say(f"note: {note}")
     top = 255.0 if plan.work_depth == 8 else 65535.0
     in_fmt = rgb_format(plan.work_depth)
-    to_yuv = {"format": plan.pix_fmt}
-    if plan.matrix != "rgb":
-        to_yuv.update(
-            src_colorspace=SWS_BY_NAME[plan.matrix],
-            dst_colorspace=SWS_BY_NAME[plan.matrix],
-            src_color_range="JPEG",
-            dst_color_range="MPEG",
-        )
+    to_yuv = to_encoder_format(plan)
     bar = _progress_bar(len(numbers), Path(seq.pattern).name, progress)
     clipped = 0
     t0 = time.perf_counter()
@@ -282,10 +269,7 @@ def render_sequence_movie(
             vs.width, vs.height, vs.pix_fmt = head.width, head.height, plan.pix_fmt
             vs.time_base = vs.codec_context.time_base = 1 / fps
             vs.options = dict(plan.options)
-            cc = vs.codec_context
-            cc.colorspace = AVCOL_SPC_RGB if plan.matrix == "rgb" else TAG_BY_NAME[plan.matrix]
-            cc.color_range = AVCOL_RANGE_JPEG if plan.matrix == "rgb" else AVCOL_RANGE_MPEG
-            cc.color_primaries, cc.color_trc = plan.primaries, plan.trc
+            tag_stream(vs.codec_context, plan)
             for i, (n, img, _info) in enumerate(seq.iter_frames(start, end)):
                 graded, outside = eng.render_float(img)
                 if outside and not clipped:

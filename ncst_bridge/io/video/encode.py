@@ -12,7 +12,12 @@ import av.error
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video.probe import (
     AVCOL_BT709,
+    AVCOL_RANGE_JPEG,
+    AVCOL_RANGE_MPEG,
+    AVCOL_SPC_RGB,
     AVCOL_UNSPECIFIED,
+    SWS_BY_NAME,
+    TAG_BY_NAME,
     AudioStreamInfo,
     VideoInfo,
     info_from,
@@ -228,3 +233,29 @@ def plan_for(input_path: str | Path, output_path: str | Path, opts: EncodeOption
     with open_input(input_path) as container:
         info = info_from(container, video_stream(container, input_path), input_path)
         return info, plan_encode(info, output_path, opts, container)
+
+
+def tag_stream(cc, plan: EncodePlan) -> None:
+    """Write the plan's colour tags (matrix, range, primaries, transfer) on an output codec context,
+    and the ``hvc1`` tag QuickTime needs for HEVC in MP4/MOV."""
+    if plan.matrix == "rgb":
+        cc.colorspace, cc.color_range = AVCOL_SPC_RGB, AVCOL_RANGE_JPEG
+    else:
+        cc.colorspace, cc.color_range = TAG_BY_NAME[plan.matrix], AVCOL_RANGE_MPEG
+    cc.color_primaries, cc.color_trc = plan.primaries, plan.trc
+    if plan.encoder == "libx265" and plan.container in ("mp4", "mov"):
+        cc.codec_tag = "hvc1"
+
+
+def to_encoder_format(plan: EncodePlan) -> dict:
+    """``VideoFrame.reformat`` arguments from a graded full-range RGB frame to the encoder's pixel
+    format, with the plan's matrix and limited range."""
+    args = {"format": plan.pix_fmt}
+    if plan.matrix != "rgb":
+        args.update(
+            src_colorspace=SWS_BY_NAME[plan.matrix],
+            dst_colorspace=SWS_BY_NAME[plan.matrix],
+            src_color_range="JPEG",
+            dst_color_range="MPEG",
+        )
+    return args

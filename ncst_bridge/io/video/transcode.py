@@ -17,13 +17,8 @@ import numpy as np
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video.decode import Decoder, FrameConverter, rgb_format
-from ncst_bridge.io.video.encode import EncodeOptions, EncodePlan, plan_encode
+from ncst_bridge.io.video.encode import EncodeOptions, EncodePlan, plan_encode, tag_stream, to_encoder_format
 from ncst_bridge.io.video.probe import (
-    AVCOL_RANGE_JPEG,
-    AVCOL_RANGE_MPEG,
-    AVCOL_SPC_RGB,
-    SWS_BY_NAME,
-    TAG_BY_NAME,
     reason,
 )
 
@@ -86,17 +81,7 @@ def transcode(
             vs.options = dict(plan.options)
             if opts.threads:
                 vs.codec_context.thread_count = opts.threads
-            cc = vs.codec_context
-            if plan.matrix == "rgb":
-                cc.colorspace = AVCOL_SPC_RGB
-                cc.color_range = AVCOL_RANGE_JPEG
-            else:
-                cc.colorspace = TAG_BY_NAME[plan.matrix]
-                cc.color_range = AVCOL_RANGE_MPEG
-            cc.color_primaries = plan.primaries
-            cc.color_trc = plan.trc
-            if plan.encoder == "libx265" and plan.container in ("mp4", "mov"):
-                cc.codec_tag = "hvc1"
+            tag_stream(vs.codec_context, plan)
             audio_out: dict[int, tuple] = {}
             for a, how in plan.audio:
                 src = in_audio[a.index]
@@ -111,14 +96,7 @@ def transcode(
                     ast.codec_context.bit_rate = 192_000
                     audio_out[a.index] = ("aac", ast, None)
 
-            to_yuv = {"format": plan.pix_fmt}
-            if plan.matrix != "rgb":
-                to_yuv.update(
-                    src_colorspace=SWS_BY_NAME[plan.matrix],
-                    dst_colorspace=SWS_BY_NAME[plan.matrix],
-                    src_color_range="JPEG",
-                    dst_color_range="MPEG",
-                )
+            to_yuv = to_encoder_format(plan)
             in_fmt = rgb_format(plan.work_depth)
             state: dict[str, Any] = {"last_pts": None, "deltas": set(), "audio_packets": 0, "frames": 0}
 
