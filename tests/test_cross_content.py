@@ -1,4 +1,5 @@
-"""Matching a reference of OTHER content: the look prior, the evidence record, and --strength.
+"""Matching a reference of OTHER content: the look fit (and the older look prior), the evidence record,
+and --strength.
 
 Images are generated here (no shared data needed): a warm wooden-floor-like texture as the clip and a
 blue lake-and-sky-like still as the reference -- the case where copying the reference's colour
@@ -45,22 +46,37 @@ def blue_lake(h=120, w=160, seed=1) -> np.ndarray:
 def test_warm_clip_to_blue_reference_of_other_content_keeps_its_hue():
     res = match_frames([warm_floor()], blue_lake(), MatchConfig())
     ev = res.info["evidence"]
-    assert res.info["solver"] == "prior" and not ev["registered"] and ev["weak"]
+    assert res.info["solver"] == "look" and not ev["registered"] and ev["weak"]
     assert abs(res.params.hue) <= 30, res.params
+    assert res.info["look_fit"]["statistics"] == 45
+    prior = match_frames([warm_floor()], blue_lake(), MatchConfig(solver="prior"))
+    assert abs(prior.params.hue) <= 30, prior.params
     # the distribution fit (what auto did before) copies the reference's colours instead
     copy = match_frames([warm_floor()], blue_lake(), MatchConfig(solver="direct", iterations=60))
     assert abs(copy.params.hue) > abs(res.params.hue)
 
 
-def test_prior_follows_a_look_seen_on_other_content():
-    """A warm or cool look on the other half of the bundled sample still moves the prediction that way."""
+def test_look_fit_follows_a_look_seen_on_other_content():
+    """A warm or cool, bright or dark look on the other half of the bundled still moves the fit that way."""
     img = read_image(REPO / "samples" / "reference.jpg")[::2, ::2]
     w = img.shape[1]
     left, right = img[:, : w // 2], img[:, w // 2:]
     warm = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=0.8)), MatchConfig())
     cool = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=-0.8)), MatchConfig())
-    assert warm.info["solver"] == "prior"
+    assert warm.info["solver"] == "look"
     assert warm.params.temperature > cool.params.temperature + 0.3, (warm.params, cool.params)
+    bright = match_frames([left], colour_grade_numpy(right, GradeParams(brightness=1.5)), MatchConfig())
+    dark = match_frames([left], colour_grade_numpy(right, GradeParams(brightness=0.7)), MatchConfig())
+    assert bright.params.brightness > dark.params.brightness * 1.3, (bright.params, dark.params)
+
+
+def test_a_damaged_look_model_is_a_one_line_error(tmp_path):
+    bad = tmp_path / "look.safetensors"
+    bad.write_bytes(b"not a safetensors file")
+    with pytest.raises(NcstError, match="not an NCST look model"):
+        match_frames([warm_floor()], blue_lake(), MatchConfig(look_path=str(bad)))
+    with pytest.raises(NcstError, match="missing"):
+        match_frames([warm_floor()], blue_lake(), MatchConfig(look_path=str(tmp_path / "none")))
 
 
 def test_content_difference_separates_one_scene_from_another():
@@ -113,3 +129,15 @@ def test_match_strength_report_and_bake(tmp_path):
     assert_one_line_error(run_ncst("match", clip, "--reference", ref, "-o", tmp_path / "d", "--strength", "-1"),
                           "strength")
     assert not (tmp_path / "c").exists() and not (tmp_path / "d").exists()
+
+
+def test_look_fit_recovers_a_look_on_the_same_content():
+    """Given the graded content itself (no content difference), the MAP fit lands near the look: the
+    statistics, the whitening and the prior pull the right way."""
+    img = read_image(REPO / "samples" / "reference.jpg")[::4, ::4]
+    look = GradeParams(brightness=1.2, contrast=1.15, saturation=1.3, temperature=0.4)
+    target = colour_grade_numpy(img, look)
+    res = match_frames([img], target, MatchConfig(solver="look", correspond=False))
+    got = colour_grade_numpy(img, res.params)
+    assert np.abs(got - target).mean() < 0.25 * np.abs(img - target).mean(), (res.params, look)
+    assert abs(res.params.hue) < 10 and res.params.temperature > 0.2, res.params

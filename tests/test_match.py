@@ -32,8 +32,8 @@ def test_bundle_contract(sample_bundle):
     GradeParams.from_json_obj(obj)  # valid parameters
     prov = obj["provenance"]
     assert prov["inputs"][0]["kind"] == "video" and len(prov["inputs"][0]["keyframes"]["indices"]) == 8
-    # the sample's reference shows other content (it does not register): auto picks the look prior
-    assert prov["solver"]["solver"] == "prior" and "versions" in prov and prov["versions"]["torch"]
+    # the sample's reference shows other content (it does not register): auto picks the look fit
+    assert prov["solver"]["solver"] == "look" and "versions" in prov and prov["versions"]["torch"]
     assert prov["solver"]["evidence"]["registered"] is False
     rep = json.loads((sample_bundle / "report.json").read_text())
     assert set(rep["fidelity"]["paths"]) == {"look.cube", "look.cc+residual.cube", "ocio look"}

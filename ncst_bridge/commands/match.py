@@ -21,7 +21,7 @@ from ncst_bridge.io.lut_formats import FORMATS
 REPORT_SAMPLES = 20_000
 # match.pipeline.SOLVERS, written out because that module imports torch (tests/test_cli_startup.py
 # checks they agree): ``ncst match --help`` and argument errors stay instant.
-SOLVER_CHOICES = ("auto", "direct", "neural", "prior")
+SOLVER_CHOICES = ("auto", "direct", "neural", "look", "prior")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,9 +40,10 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--solver",
         choices=SOLVER_CHOICES,
         default="auto",
-        help="auto (default): direct on same-scene pixel pairs, else prior; direct (fit the parameters "
-        "to the reference's colour distribution, or to registered pixel pairs), prior (the look "
-        "prior: infer the look from both images' statistics), neural (fine-tune the NCST network)",
+        help="auto (default): direct on same-scene pixel pairs, else look; direct (fit the parameters "
+        "to the reference's colour distribution, or to registered pixel pairs), look (MAP fit of the "
+        "look from statistics scenes move little, for a reference of other content), prior (the "
+        "learned look prior, kept for comparison), neural (fine-tune the NCST network)",
     )
     p.add_argument(
         "--device",
@@ -54,7 +55,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--iterations",
         type=int,
         default=None,
-        help="solver iterations (default: direct 200, neural 500; prior has none)",
+        help="solver iterations (default: direct 200, neural 500, look 90; prior has none)",
     )
     p.add_argument("--keyframes", "-k", type=int, default=8, help="keyframes per video (default 8)")
     p.add_argument(

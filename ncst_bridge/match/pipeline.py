@@ -21,8 +21,8 @@ from ncst_bridge.match.correspond import PixelPairs, register
 from ncst_bridge.match.direct import fit_direct
 from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights
 
-SOLVERS = ("auto", "direct", "neural", "prior")
-DEFAULT_ITERATIONS = {"direct": 200, "neural": 500, "prior": 0}
+SOLVERS = ("auto", "direct", "neural", "look", "prior")
+DEFAULT_ITERATIONS = {"direct": 200, "neural": 500, "look": 90, "prior": 0}
 # Below this many registered pixel pairs the evidence that the reference shows this scene is weak.
 STRONG_PAIRS = 500
 MAX_CORR_PAIRS = 10_000
@@ -43,6 +43,7 @@ class MatchConfig:
     encoder: str | None = None  # neural: the encoder the checkpoint must have (colour-stats | vgg19)
     vgg_weights: str | None = None  # neural with vgg19: ImageNet VGG-19 weights file
     prior_path: str | None = None  # the look prior (default: the embedded one)
+    look_path: str | None = None  # the look fit's noise model (default: the embedded one)
 
 
 @dataclass
@@ -53,12 +54,12 @@ class MatchResult:
 
 def resolve_solver(solver: str, registered: bool = True) -> str:
     """``auto`` -> what the benchmarks support: the direct solver on registered (same-scene) pixel pairs
-    (bench/quality_bench.py), the look prior when the reference shows other content
+    (bench/quality_bench.py), the look fit when the reference shows other content
     (bench/cross_content_bench.py, docs/matching-across-content.md)."""
     if solver not in SOLVERS:
         raise NcstError(f"--solver must be one of {', '.join(SOLVERS)}, got '{solver}'")
     if solver == "auto":
-        return "direct" if registered else "prior"
+        return "direct" if registered else "look"
     return solver
 
 
@@ -176,7 +177,13 @@ def match_frames(
     }
     ref_t = torch.from_numpy(np.ascontiguousarray(ref)).permute(2, 0, 1)[None].float()
     t1 = time.perf_counter()
-    if solver == "prior":
+    if solver == "look":
+        from ncst_bridge.match.look_fit import load as load_look
+
+        model = load_look(cfg.look_path)
+        params, fit_info = model.fit(small, ref, cfg.seed, iterations)
+        info.update({"device": "cpu", "look_fit": fit_info})
+    elif solver == "prior":
         from ncst_bridge.match.look_prior import load
 
         prior = load(cfg.prior_path)
