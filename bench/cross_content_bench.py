@@ -1,10 +1,11 @@
 """Across-content benchmark: the reference is OTHER content graded with a known look; target = look on content.
 
 Pairs: bench/quality/cross_content.py (halves of the shared photos, far-apart clip frames; random
-parametric looks and creative .cube LUTs; a fixed tuning / held-out split by file-name hash).
+parametric looks (plausible strength, and full range as a stress test) and creative .cube LUTs; a
+fixed tuning / held-out split by file-name hash).
 Rows: identity, the peers (Reinhard, MKL, histogram matching), ncst's distribution fit (what
-``ncst match`` did before the look prior), ``ncst match`` now, and the oracle (parameters fitted to
-the target itself). Per split and family: ΔE2000 mean / median / p90 to the target, pairs worse than
+``ncst match`` did first), the learned look prior (what it did next), ``ncst match`` now (the look
+fit), and the oracle (parameters fitted to the target itself). Per split and family: ΔE2000 mean / median / p90 to the target, pairs worse than
 identity by > 3 ΔE00, SSIM of the luminance to the content's, seconds per pair.
 
 Run:  NCST_SHARED_DATA=/path/to/shared/data python bench/cross_content_bench.py
@@ -26,7 +27,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from bench.quality import metrics  # noqa: E402
-from bench.quality.cross_content import SPLITS, build_cross_pairs  # noqa: E402
+from bench.quality.cross_content import FAMILIES, SPLITS, build_cross_pairs  # noqa: E402
 from bench.quality.oracle import oracle  # noqa: E402
 from bench.quality.peers import PEERS  # noqa: E402
 from ncst_bridge.grade.grade import colour_grade_numpy  # noqa: E402
@@ -55,6 +56,7 @@ def shrunk(prior_path, strength: float):
 def methods(candidates=()) -> dict:
     out = {k: PEERS[k] for k in ("identity", "reinhard", "mkl", "skimage-hist")}
     out["ncst distribution fit (before)"] = ncst(solver="direct", correspond=False)
+    out["ncst look prior (before)"] = ncst(solver="prior")
     out["ncst match"] = ncst()
     out["oracle (fit to target)"] = oracle
     for path in candidates:  # tuning only: other look-prior checkpoints, and shrinkage toward identity
@@ -86,7 +88,7 @@ def summarise(records: list[dict]) -> dict:
 
 def print_tables(summary: dict) -> None:
     for split in SPLITS:
-        for fam in ("parametric", "lut"):
+        for fam in FAMILIES:
             rows = summary.get(split, {}).get(fam)
             if not rows:
                 continue
@@ -110,7 +112,7 @@ def main() -> None:
     ap.add_argument("--max-pairs", type=int, default=None,
                     help="run the cached (slow) rows on only the first N pairs of each split")
     ap.add_argument("--cache-only", action="store_true",
-                    help="the cached (slow) rows report only the pairs already in the cache")
+                    help="the distribution fit (about a minute a pair) reports only the pairs already in the cache")
     ap.add_argument("--figure", default=None, help="also write the before/reference/after/target figure here")
     args = ap.parse_args()
 
@@ -127,7 +129,7 @@ def main() -> None:
             for k, p in enumerate(pairs):
                 if name in CACHED and args.max_pairs is not None and k >= args.max_pairs:
                     continue
-                if (name in CACHED and args.cache_only
+                if (name == CACHED[0] and args.cache_only
                         and cache.get(f"{name}|{split}|{p.name}", {}).get("look") != p.look):
                     continue
                 key = f"{name}|{split}|{p.name}"

@@ -22,6 +22,8 @@ from ncst_bridge.grade.sampling import random_params
 from ncst_bridge.io.images import read_image
 
 SPLITS = ("tuning", "held-out")
+FAMILIES = ("parametric", "lut", "parametric-full")
+PARAM_STRENGTH = 0.4
 
 
 def split_of(stem: str) -> str:
@@ -59,16 +61,19 @@ def clip_far_frames(split: str) -> list[tuple[str, np.ndarray, np.ndarray]]:
 
 
 def build_cross_pairs(split: str, seed: int = 0) -> list[Pair]:
-    """Both look families on every content/reference source pair of ``split``."""
+    """Every look family on every content/reference source pair of ``split``."""
     sources = [(n, a, b, "photo") for n, a, b in photo_halves(split)]
     sources += [(n, a, b, "clip") for n, a, b in clip_far_frames(split)]
     rng = np.random.default_rng(seed + (11 if split == "tuning" else 29))
-    luts = lut_looks()
+    mild_rng = np.random.default_rng(seed + (13 if split == "tuning" else 31))  # its own stream: the
+    luts = lut_looks()  # full-range and LUT pairs stay those of the first runs
     pairs = []
     for name, a, b, source in sources:
-        p = random_params(rng, 1.0, COLOUR_NAMES)
-        pairs.append(Pair(f"{name}/param", "parametric", source, a, colour_grade_numpy(b, p),
-                          colour_grade_numpy(a, p), repr(p.as_dict())))
+        full = random_params(rng, 1.0, COLOUR_NAMES)
         lut_name, lut = luts[int(rng.integers(len(luts)))]
+        mild = random_params(mild_rng, PARAM_STRENGTH, COLOUR_NAMES)
+        for family, p in (("parametric", mild), ("parametric-full", full)):
+            pairs.append(Pair(f"{name}/{family}", family, source, a, colour_grade_numpy(b, p),
+                              colour_grade_numpy(a, p), repr(p.as_dict())))
         pairs.append(Pair(f"{name}/{lut_name}", "lut", source, a, lut(b), lut(a), lut_name))
     return pairs
