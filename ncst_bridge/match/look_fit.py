@@ -110,9 +110,10 @@ class LookModel:
         """The MAP grade for ``content`` keyframes to take the look of ``reference``; and fit facts."""
         cfg = self.card
         stacked = np.concatenate([np.asarray(f, dtype=np.float32).reshape(-1, 3) for f in content])
-        pc = points(stacked, POINTS, seed)
+        n = int(cfg.get("points", POINTS))
+        pc = points(stacked, n, seed)
         with torch.no_grad():
-            fr = features(points(reference, POINTS, seed + 1))
+            fr = features(points(reference, n, seed + 1))
         sigma = torch.tensor(cfg["prior_sigma"], dtype=torch.float32)
         c = float(cfg["robust"])
         lo, hi = torch.tensor(U_LO), torch.tensor(U_HI)
