@@ -309,6 +309,8 @@ def _spec_for(path: Path, img: np.ndarray, depth: int) -> tuple[Any, np.ndarray]
         spec = oiio.ImageSpec(w, h, 3, "uint8" if depth == 8 else "uint16")
         if ext in (".jpg", ".jpeg"):
             spec.attribute("Compression", "jpeg:95")
+        if ext == ".png":  # zlib level 3: 2.7x faster than OIIO's default 6, files ~10% larger (still
+            spec.attribute("png:compressionLevel", 3)  # smaller than ffmpeg's PNGs); lossless either way
         return spec, np.ascontiguousarray(to_integer(img, depth))
     # 10/12-bit DPX: OIIO quantises the float values to the stored depth itself
     spec = oiio.ImageSpec(w, h, 3, "uint16")
