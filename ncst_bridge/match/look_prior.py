@@ -27,6 +27,7 @@ import torch
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.params import PARAMS, GradeParams
+from ncst_bridge.match.look_fit import points
 from ncst_bridge.objective.colour_space import srgb_to_lab
 
 DEFAULT_PATH = Path(__file__).resolve().parents[1] / "data" / "look_prior.safetensors"
@@ -39,13 +40,6 @@ HUE_CONFIDENCE = 0.3
 OUTPUTS = ("brightness", "contrast", "gamma", "saturation", "temperature", "hue_cos", "hue_sin")
 
 
-def _points(img: np.ndarray, max_points: int) -> np.ndarray:
-    px = np.asarray(img, dtype=np.float32).reshape(-1, 3)
-    if len(px) > max_points:
-        px = px[np.random.default_rng(0).choice(len(px), max_points, replace=False)]
-    return np.clip(px, 0.0, 1.0)
-
-
 def _q(sorted_v: np.ndarray, qs) -> np.ndarray:
     """Quantiles of an already sorted array (nearest rank: cheap and plenty for statistics)."""
     n = sorted_v.shape[0]
@@ -54,7 +48,7 @@ def _q(sorted_v: np.ndarray, qs) -> np.ndarray:
 
 def image_stats(img: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """(statistics vector, chroma-weighted hue histogram) of one image's colours."""
-    rgb = _points(img, max_points)
+    rgb = points(img, max_points).numpy()  # the look fit's pixel sample, the same draw
     lab = srgb_to_lab(torch.from_numpy(rgb)).numpy() / 100.0
     L, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
     C = np.sqrt(a * a + b * b)
