@@ -1,4 +1,4 @@
-"""3D ``.cube`` files, in the form every reader here accepts (read with colour-science).
+"""3D ``.cube`` files, in the form every reader here accepts.
 
 Form (checked with OCIO, colour-science and ffmpeg): ``TITLE "..."``, optional ``#`` comment lines,
 ``LUT_3D_SIZE N``, then N^3 lines ``r g b`` with red varying fastest, domain 0..1 implied (no
@@ -10,15 +10,10 @@ them) -- because importing colour-science costs about a second of ``ncst bake``'
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING
-
 import numpy as np
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.atomic import atomic_file
-
-if TYPE_CHECKING:
-    import colour
 
 DECIMALS = 6
 
@@ -42,16 +37,34 @@ def write_cube(
     return path
 
 
-def read_cube(path: str | Path) -> colour.LUT3D:
-    """Read a 3D .cube with colour-science; one-line NcstError if it is not a usable 3D LUT."""
-    import colour
+def read_cube_table(path: str | Path) -> np.ndarray:
+    """The lattice of a 3D .cube as an (N, N, N, 3) [r, g, b]-indexed array, NaN and inf kept as read.
 
+    A plain parser of the form above (keywords, ``#`` comments, N^3 rows of three numbers, red
+    fastest): the fidelity check reads every bundle it checks, and colour-science's reader costs a
+    second of import. tests/test_cube_read.py ties it to colour-science's ``read_LUT``.
+    One-line NcstError for a file that is not a 3D .cube.
+    """
     try:
-        lut = colour.read_LUT(str(path))
+        text = Path(path).read_text(encoding="utf-8", errors="replace")
     except FileNotFoundError:
         raise NcstError(f"{path}: no such file") from None
-    except Exception as exc:  # colour raises many types for malformed files
-        raise NcstError(f"{path}: not a readable .cube ({str(exc).splitlines()[0][:120]})") from None
-    if not isinstance(lut, colour.LUT3D):
-        raise NcstError(f"{path}: not a 3D LUT")
-    return lut
+    except OSError as exc:
+        raise NcstError(f"{path}: not readable ({exc.strerror})") from None
+    size, rows = None, []
+    for line in text.splitlines():
+        parts = line.split()
+        if not parts or parts[0].startswith("#"):
+            continue
+        if parts[0] == "LUT_3D_SIZE" and len(parts) == 2 and parts[1].isdigit():
+            size = int(parts[1])
+        elif parts[0][0] in "+-.0123456789nNiI":
+            try:
+                rows.append([float(v) for v in parts])
+            except ValueError:
+                raise NcstError(f"{path}: not a readable .cube (bad line {line[:40]!r})") from None
+    if size is None or size < 2:
+        raise NcstError(f"{path}: not a 3D LUT (no LUT_3D_SIZE)")
+    if len(rows) != size**3 or any(len(r) != 3 for r in rows):
+        raise NcstError(f"{path}: not a readable .cube ({len(rows)} lattice rows, LUT_3D_SIZE {size} needs {size**3})")
+    return np.asarray(rows, dtype=np.float64).reshape(size, size, size, 3).transpose(2, 1, 0, 3)

@@ -77,13 +77,13 @@ def check_lut_files(folder: Path, names: Iterable[str] = ("look.cube", "residual
     Checked on the file itself, not through samples: a NaN in a lattice cell no sample lands in
     would otherwise pass.
     """
-    from ncst_bridge.io.cube import read_cube
+    from ncst_bridge.io.cube import read_cube_table
 
     for name in names:
         path = Path(folder) / name
         if not path.exists():
             continue
-        table = np.asarray(read_cube(path).table)
+        table = read_cube_table(path)
         bad = int((~np.isfinite(table)).any(axis=-1).sum())
         if bad:
             raise NcstError(
