@@ -47,10 +47,16 @@ def _structure(img: np.ndarray) -> np.ndarray:
     return cv2.createCLAHE(clipLimit=3.0, tileGridSize=(8, 8)).apply(y8)
 
 
-def _homography(content: np.ndarray, reference: np.ndarray):
+def features(img: np.ndarray) -> tuple:
+    """SIFT keypoints and descriptors of an image's structure; computed once for a reference that
+    several keyframes are registered against."""
     sift = cv2.SIFT_create(nfeatures=3000)  # type: ignore[attr-defined]  # in OpenCV >= 4.4, not in its stubs
-    kc, dc = sift.detectAndCompute(_structure(content), None)
-    kr, dr = sift.detectAndCompute(_structure(reference), None)
+    return sift.detectAndCompute(_structure(img), None)
+
+
+def _homography(content: np.ndarray, reference: np.ndarray, ref_features: tuple | None = None):
+    kc, dc = features(content)
+    kr, dr = ref_features if ref_features is not None else features(reference)
     if dc is None or dr is None or len(kc) < MIN_INLIERS or len(kr) < MIN_INLIERS:
         return None, 0
     matches = cv2.BFMatcher(cv2.NORM_L2).knnMatch(dr, dc, k=2)
@@ -146,10 +152,12 @@ def _decoys(h: np.ndarray, shape: tuple[int, int]) -> list[np.ndarray]:
     return out
 
 
-def find_alignment(content: np.ndarray, reference: np.ndarray) -> tuple[np.ndarray, dict] | None:
+def find_alignment(
+    content: np.ndarray, reference: np.ndarray, ref_features: tuple | None = None
+) -> tuple[np.ndarray, dict] | None:
     """The best verified alignment (homography reference -> content) and its scores, or None."""
     candidates = []
-    h, inliers = _homography(content, reference)
+    h, inliers = _homography(content, reference, ref_features)
     if h is not None:
         candidates.append(("features", h))
     t = _translation(content, reference)
@@ -172,12 +180,19 @@ def find_alignment(content: np.ndarray, reference: np.ndarray) -> tuple[np.ndarr
     return None
 
 
-def register(content: np.ndarray, reference: np.ndarray, max_pairs: int = 20_000, seed: int = 0) -> PixelPairs | None:
+def register(
+    content: np.ndarray,
+    reference: np.ndarray,
+    max_pairs: int = 20_000,
+    seed: int = 0,
+    ref_features: tuple | None = None,
+) -> PixelPairs | None:
     """Corresponding pixel colours of a keyframe and the reference, or None if not the same scene.
 
-    Both are float RGB (H, W, 3) in [0, 1], ideally at a few hundred pixels on the long side.
+    Both are float RGB (H, W, 3) in [0, 1], ideally at a few hundred pixels on the long side;
+    ``ref_features`` is :func:`features` of the reference, when already computed.
     """
-    found = find_alignment(content, reference)
+    found = find_alignment(content, reference, ref_features)
     if found is None:
         return None
     h, info = found
