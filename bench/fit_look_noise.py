@@ -21,7 +21,6 @@ import sys
 from pathlib import Path
 
 import numpy as np
-import torch
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
@@ -31,7 +30,7 @@ from bench.quality.pairs import COLOUR_NAMES, SHARED, downscale  # noqa: E402
 from ncst_bridge.grade.grade import colour_grade_numpy  # noqa: E402
 from ncst_bridge.grade.sampling import random_params  # noqa: E402
 from ncst_bridge.io.images import read_image  # noqa: E402
-from ncst_bridge.match import look_fit  # noqa: E402
+from ncst_bridge.match import look_fit, look_stats  # noqa: E402
 
 
 def differences(samples: int, seed: int) -> np.ndarray:
@@ -51,10 +50,9 @@ def differences(samples: int, seed: int) -> np.ndarray:
             a, b = b, a
         look = random_params(rng, float(rng.choice([0.2, 0.4, 1.0])), COLOUR_NAMES)
         a, b = colour_grade_numpy(a, look), colour_grade_numpy(b, look)
-        with torch.no_grad():
-            fa = look_fit.features(look_fit.points(a, look_fit.POINTS, 2 * i))
-            fb = look_fit.features(look_fit.points(b, look_fit.POINTS, 2 * i + 1))
-        out.append((fa - fb).double().numpy())
+        fa = look_stats.features(look_fit.points(a, look_fit.POINTS, 2 * i))
+        fb = look_stats.features(look_fit.points(b, look_fit.POINTS, 2 * i + 1))
+        out.append(fa - fb)
     return np.array(out)
 
 
@@ -70,12 +68,11 @@ def main() -> None:
     ap.add_argument("--hue-starts", type=float, nargs="*", default=[-60.0, -30.0, 0.0, 30.0, 60.0])
     ap.add_argument("--out", default=str(look_fit.DEFAULT_PATH))
     args = ap.parse_args()
-    torch.set_num_threads(1)
     d = differences(args.samples, args.seed)
     s = d.T @ d / len(d)
     s = (1 - args.shrink) * s + args.shrink * np.diag(np.diag(s))
     precision = np.linalg.inv(s * args.scale)
-    whiten = torch.from_numpy(np.linalg.cholesky(precision).T.copy())
+    whiten = np.linalg.cholesky(precision).T.copy()
     card = {"trained_on": "tuning split of the shared photos (bench/quality/cross_content.py)",
             "samples": args.samples, "seed": args.seed, "shrink": args.shrink, "scale": args.scale,
             "robust": args.robust, "prior_sigma": args.prior_sigma, "hue_starts": args.hue_starts,

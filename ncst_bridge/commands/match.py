@@ -144,18 +144,21 @@ def _versions() -> dict[str, str]:
     from importlib import metadata
 
     import PyOpenColorIO as OCIO
-    import torch
 
-    try:  # from the package metadata: importing colour-science for its version costs about a second
-        colour_version = metadata.version("colour-science")
-    except metadata.PackageNotFoundError:
-        colour_version = "not installed"
+    def installed(name: str) -> str:
+        """From the package metadata: importing torch or colour-science for a version costs seconds."""
+        try:
+            return metadata.version(name)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    torch = sys.modules.get("torch")  # the loaded one where a torch solver ran
     return {
         "ncst_bridge": __version__,
         "python": platform.python_version(),
-        "torch": torch.__version__,
+        "torch": torch.__version__ if torch is not None else installed("torch"),
         "numpy": np.__version__,
-        "colour_science": colour_version,
+        "colour_science": installed("colour-science"),
         "opencolorio": OCIO.__version__,
     }
 

@@ -48,7 +48,7 @@ def _q(sorted_v: np.ndarray, qs) -> np.ndarray:
 
 def image_stats(img: np.ndarray, max_points: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
     """(statistics vector, chroma-weighted hue histogram) of one image's colours."""
-    rgb = points(img, max_points).numpy()  # the look fit's pixel sample, the same draw
+    rgb = points(img, max_points)  # the look fit's pixel sample, the same draw
     lab = srgb_to_lab(torch.from_numpy(rgb)).numpy() / 100.0
     L, a, b = lab[:, 0], lab[:, 1], lab[:, 2]
     C = np.sqrt(a * a + b * b)

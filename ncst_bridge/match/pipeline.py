@@ -1,7 +1,9 @@
 """The match pipeline: inputs -> keyframes -> (registration) -> solver -> GradeParams.
 
 Pure computation, no files written here: ``ncst match`` (commands/match.py) reads the inputs,
-calls :func:`match_frames` and writes the look bundle.
+calls :func:`match_frames` and writes the look bundle. torch is imported only by the branches that
+use it (registration's pixel pairs and the direct, neural and prior solvers), so a match whose
+reference shows other content runs without it.
 """
 
 from __future__ import annotations
@@ -11,15 +13,18 @@ from dataclasses import dataclass, field
 from typing import Any
 from collections.abc import Callable, Sequence
 
+from typing import TYPE_CHECKING
+
 import cv2
 import numpy as np
-import torch
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.grade.params import GradeParams
-from ncst_bridge.match.correspond import PixelPairs, register
-from ncst_bridge.match.direct import fit_direct
+from ncst_bridge.match.correspond import PixelPairs, features, register
 from ncst_bridge.objective.match_loss import COLOUR_NAMES, Correspondences, LossWeights
+
+if TYPE_CHECKING:  # torch is imported where a torch solver runs: the look fit (other content) is NumPy
+    import torch
 
 SOLVERS = ("auto", "direct", "neural", "look", "prior")
 DEFAULT_ITERATIONS = {"direct": 200, "neural": 500, "look": 90, "prior": 0}
@@ -68,12 +73,12 @@ def content_difference(frames: list[np.ndarray], reference: np.ndarray, projecti
     Wasserstein distance between the two Lab colour clouds after each is standardised per channel
     (which removes a global offset and scale: exposure, white balance, saturation). About 0 for one
     scene, 0.3-1 for other content."""
-    from ncst_bridge.objective.colour_space import srgb_to_lab
+    from ncst_bridge.io.delta_e import srgb_to_lab
 
     def cloud(img):
         px = np.asarray(img, dtype=np.float32).reshape(-1, 3)
         px = px[np.random.default_rng(0).choice(len(px), size=min(len(px), 8192), replace=False)]
-        lab = srgb_to_lab(torch.from_numpy(px)).numpy()
+        lab = srgb_to_lab(px)
         return (lab - lab.mean(0)) / (lab.std(0) + 1e-3)
 
     a = cloud(np.concatenate([np.asarray(f, dtype=np.float32).reshape(-1, 3) for f in frames]))
@@ -97,8 +102,9 @@ def fit_size(img: np.ndarray, long_side: int) -> np.ndarray:
 def _pairs(frames: list[np.ndarray], reference: np.ndarray, seed: int) -> tuple[Correspondences | None, list]:
     found: list[PixelPairs] = []
     report = []
+    ref_features = features(reference)
     for i, f in enumerate(frames):
-        pp = register(f, reference, seed=seed + i)
+        pp = register(f, reference, seed=seed + i, ref_features=ref_features)
         report.append(
             None
             if pp is None
@@ -116,12 +122,16 @@ def _pairs(frames: list[np.ndarray], reference: np.ndarray, seed: int) -> tuple[
         cs.append(pp.content[take])
         rs.append(pp.reference[take])
         ws.append(pp.weights[take])
+    import torch
+
     t = lambda a: torch.from_numpy(np.concatenate(a)).float()  # noqa: E731
     return Correspondences(t(cs), t(rs), t(ws)), report
 
 
 def _content_points(frames: list[np.ndarray], per_frame: int, seed: int) -> torch.Tensor:
     """Equal numbers of pixels from each keyframe, as an (N, 3) tensor."""
+    import torch
+
     rng = np.random.default_rng(seed)
     pts = []
     for f in frames:
@@ -147,7 +157,6 @@ def match_frames(
     resolve_solver(cfg.solver)  # a bad name fails before any work
     if cfg.iterations is not None and cfg.iterations < 1:
         raise NcstError(f"--iterations must be at least 1, got {cfg.iterations}")
-    torch.manual_seed(cfg.seed)
     t0 = time.perf_counter()
     small = [fit_size(f, cfg.working_size) for f in frames]
     ref = fit_size(reference, cfg.working_size)
@@ -175,8 +184,11 @@ def match_frames(
         "registration": {"keyframes_registered": sum(r is not None for r in reg_report), "per_keyframe": reg_report},
         "timings": {"registration_s": round(t_reg, 3)},
     }
-    ref_t = torch.from_numpy(np.ascontiguousarray(ref)).permute(2, 0, 1)[None].float()
     t1 = time.perf_counter()
+    if solver != "look":
+        import torch
+
+        torch.manual_seed(cfg.seed)
     if solver == "look":
         from ncst_bridge.match.look_fit import load as load_look
 
@@ -190,6 +202,9 @@ def match_frames(
         params = prior.predict(small, ref)
         info.update({"device": "cpu", "look_prior": prior.card.get("trained_on", "")})
     elif solver == "direct":
+        from ncst_bridge.match.direct import fit_direct
+
+        ref_t = torch.from_numpy(np.ascontiguousarray(ref)).permute(2, 0, 1)[None].float()
         content = _content_points(small, max(1000, 8_000 // len(small)), cfg.seed)
         fit = fit_direct(
             content,

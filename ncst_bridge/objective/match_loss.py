@@ -8,10 +8,12 @@ and the reference could be registered (same scene), a robust loss on correspondi
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:  # torch is imported only where the loss is computed: the look fit never needs it
+    import torch
 
-from ncst_bridge.objective import losses
+    from ncst_bridge.objective import losses
 
 COLOUR_NAMES = ("brightness", "contrast", "gamma", "hue", "saturation", "temperature")
 
@@ -49,6 +51,8 @@ def match_loss(
 
     ``reference`` is the reference still (1, 3, h, w) or its precomputed losses.StyleTarget.
     """
+    from ncst_bridge.objective import losses
+
     loss = losses.colour_style_loss(graded, reference, weights.moments, weights.swd, weights.hist)
     if corr is not None and corr_graded is not None and weights.corr:
         loss = loss + weights.corr * losses.correspondence_loss(corr_graded, corr.reference, corr.weights)
