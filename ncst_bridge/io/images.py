@@ -329,6 +329,13 @@ def to_integer(img: np.ndarray, bit_depth: int) -> np.ndarray:
     return np.clip(np.rint(np.asarray(img) * top), 0, top).astype(dtype)
 
 
+# PNG (lossless whatever the choice): zlib level 3 writes 2.7x faster than OIIO's default 6, files ~10%
+# larger; row filters as below (libpng flags) instead of trying all five on every row write 8-bit 20-35%
+# faster (files 0-6% larger, measured on photos) and 16-bit 10-17% faster (within 1%; Paeth alone made
+# one 16-bit photo 40% larger). Files stay smaller than ffmpeg's PNGs.
+_PNG_FILTER = {8: 0x80, 16: 0x10 | 0x80}  # Paeth; Sub or Paeth
+
+
 def _spec_for(path: Path, img: np.ndarray, depth: int) -> tuple[Any, np.ndarray]:
     """The OIIO spec and the pixel buffer to hand it for ``depth`` bits in ``path``'s format."""
     h, w = img.shape[:2]
@@ -343,8 +350,9 @@ def _spec_for(path: Path, img: np.ndarray, depth: int) -> tuple[Any, np.ndarray]
         spec = oiio.ImageSpec(w, h, 3, "uint8" if depth == 8 else "uint16")
         if ext in (".jpg", ".jpeg"):
             spec.attribute("Compression", "jpeg:95")
-        if ext == ".png":  # zlib level 3: 2.7x faster than OIIO's default 6, files ~10% larger (still
-            spec.attribute("png:compressionLevel", 3)  # smaller than ffmpeg's PNGs); lossless either way
+        if ext == ".png":
+            spec.attribute("png:compressionLevel", 3)
+            spec.attribute("png:filter", _PNG_FILTER[depth])
         return spec, np.ascontiguousarray(to_integer(img, depth))
     # 10/12-bit DPX: OIIO quantises the float values to the stored depth itself
     spec = oiio.ImageSpec(w, h, 3, "uint16")
