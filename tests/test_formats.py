@@ -12,7 +12,15 @@ import pytest
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io import limits
-from ncst_bridge.io.images import encoding_hints, image_info, read_image, read_pixels, write_image
+from ncst_bridge.io.images import (
+    code_levels,
+    encoding_hints,
+    image_info,
+    read_image,
+    read_pixels,
+    read_stored,
+    write_image,
+)
 
 ACESCG_XY = (0.713, 0.293, 0.165, 0.830, 0.128, 0.044, 0.32168, 0.33767)
 needs_oiiotool = pytest.mark.skipif(shutil.which("oiiotool") is None, reason="oiiotool (openimageio-tools) not installed")
@@ -109,6 +117,33 @@ def test_dpx_10bit_written_by_ffmpeg_matches_ffmpeg_decode(tmp_path):
     codes = np.stack([r, g, b], -1)
     np.testing.assert_array_equal(np.rint(img * 1023), codes)  # every 10-bit code as ffmpeg decodes it
     np.testing.assert_allclose(img, codes / 1023.0, atol=1e-7)
+
+
+@pytest.mark.parametrize("name, depth", [("a.png", 8), ("a.png", 16), ("a.dpx", 10), ("a.exr", 16)])
+def test_stored_codes_and_their_levels_are_what_read_pixels_gives(tmp_path, name, depth):
+    """The still fast path grades stored codes through code_levels: the same values as read_pixels."""
+    path = write_image(tmp_path / name, _pixels(), depth)
+    px, info = read_stored(path)
+    want = read_pixels(path, dtype=np.float64)[0]
+    levels = code_levels(px, info)
+    if name.endswith(".exr"):
+        assert levels is None and px.dtype == np.float32
+        np.testing.assert_array_equal(px, want)
+    else:
+        assert px.dtype == (np.uint8 if depth == 8 else np.uint16) and px.shape == want.shape
+        np.testing.assert_array_equal(levels[px], want)
+
+
+def test_integer_codes_are_written_as_they_are(tmp_path):
+    codes = (np.random.default_rng(4).random((16, 20, 3)) * 65535).astype(np.uint16)
+    back = read_stored(write_image(tmp_path / "c16.png", codes, 16))[0]
+    np.testing.assert_array_equal(back, codes)
+    c8 = (codes >> 8).astype(np.uint8)
+    np.testing.assert_array_equal(read_stored(write_image(tmp_path / "c8.png", c8, 8))[0], c8)
+    with pytest.raises(ValueError):
+        write_image(tmp_path / "bad.png", codes, 8)  # 16-bit codes are not 8-bit codes
+    with pytest.raises(ValueError):
+        write_image(tmp_path / "bad.exr", codes, 16)  # nor float samples
 
 
 def test_metadata_hints(tmp_path):

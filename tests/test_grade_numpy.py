@@ -7,11 +7,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 import torch
+from conftest import photo
 
 from ncst_bridge.grade import numpy_grade as ng
 from ncst_bridge.grade.grade import apply_grade, cdl_part, colour_grade, residual_part
 from ncst_bridge.grade.params import NAMES
 from ncst_bridge.grade.sampling import random_params
+from ncst_bridge.io.images import to_integer
 
 TOL = 1e-9  # float64 both sides; differences are rounding order only
 
@@ -70,6 +72,51 @@ def test_tiny_images_keep_sharpness_off_like_torch():
 def test_unknown_parameter_is_refused_like_torch():
     with pytest.raises(KeyError):
         ng.colour_grade_numpy(np.zeros((1, 3)), {"bogus": 1.0})
+
+
+def _codes_of_photo(depth: int, seed: int) -> np.ndarray:
+    """A real photo as (H, W, 3) codes: 8-bit as stored, or 16-bit with random low bits."""
+    from ncst_bridge.io.images import read_stored
+
+    px, _info = read_stored(photo(seed))
+    if depth == 8:
+        return px
+    low = np.random.default_rng(seed).integers(0, 257, px.shape)
+    return (px.astype(np.uint32) * 257 + low).clip(0, 65535).astype(np.uint16)
+
+
+@pytest.mark.parametrize("in_depth", [8, 16])
+@pytest.mark.parametrize("seed", range(3))
+def test_code_grade_gives_the_codes_of_the_float64_grade(in_depth, seed):
+    """The still fast path (a table per code, then blocks of rows) against the float64 grade rounded, on
+    real photos: the same codes (a 1-code difference allowed only at an exact half code, 1e-16 away)."""
+    params = random_params(np.random.default_rng(200 + seed), names=[n for n in NAMES if n != "sharpness"])
+    codes = _codes_of_photo(in_depth, seed)
+    levels = np.arange(1 << in_depth) / ((1 << in_depth) - 1.0)
+    exact = ng.colour_grade_numpy(levels[codes], params)
+    for depth in (8, 16):
+        want = to_integer(exact, depth).astype(np.int64)
+        got = ng.colour_grade_codes(codes, levels, params, depth)
+        assert got.dtype == (np.uint8 if depth == 8 else np.uint16)
+        diff = np.abs(got.astype(np.int64) - want)
+        assert diff.max() <= 1 and (diff > 0).mean() < 1e-5
+
+
+def test_code_grade_of_a_neutral_look_gives_the_codes_back():
+    codes = _codes_of_photo(8, 0)
+    levels = np.arange(256) / 255.0
+    np.testing.assert_array_equal(ng.colour_grade_codes(codes, levels, {}, 8), codes)
+    np.testing.assert_array_equal(ng.colour_grade_codes(codes, levels, {}, 16), codes.astype(np.uint16) * 257)
+
+
+def test_code_grade_refuses_what_it_cannot_grade():
+    codes = np.zeros((4, 4, 3), np.uint8)
+    with pytest.raises(ValueError):
+        ng.colour_grade_codes(codes.astype(np.float32), np.zeros(256), {}, 8)
+    with pytest.raises(ValueError):
+        ng.colour_grade_codes(codes, np.zeros(100), {}, 8)
+    with pytest.raises(ValueError):
+        ng.colour_grade_codes(codes, np.zeros(256), {}, 10)
 
 
 def test_cube_writer_gives_colour_science_bytes(tmp_path):

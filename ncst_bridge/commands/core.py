@@ -249,7 +249,7 @@ def _apply_many(inputs: list[str], args: argparse.Namespace) -> int:
 
 
 def _apply_one(params: GradeParams, colour, args: argparse.Namespace) -> int:
-    from ncst_bridge.io.images import is_image_path, output_bit_depth, read_image, write_image
+    from ncst_bridge.io.images import is_image_path, output_bit_depth, write_image
     from ncst_bridge.io.sequence import is_sequence_spec
 
     src, dst = Path(args.input), Path(args.output)
@@ -272,16 +272,35 @@ def _apply_one(params: GradeParams, colour, args: argparse.Namespace) -> int:
         video_only.append("--engine")
     if video_only:
         raise NcstError(f"{', '.join(video_only)}: video option(s), but {src} is an image")
-    output_bit_depth(dst, args.bit_depth)  # output type and depth refused before decoding
-    from ncst_bridge.grade.numpy_grade import apply_grade_numpy
-
+    depth = output_bit_depth(dst, args.bit_depth)  # output type and depth refused before decoding
     _print_hints(src, colour.input_space)
-    img = colour.input_to_working(read_image(src, clip_float=not colour.input_space))
-    out = colour.working_to_output(apply_grade_numpy(img, params))
-    write_image(dst, out, bit_depth=args.bit_depth, force=args.force)
+    write_image(dst, _grade_still(src, dst, depth, params, colour), bit_depth=depth, force=args.force)
     if not getattr(args, "quiet", False):
         print(f"wrote {dst}")
     return 0
+
+
+def _grade_still(src: Path, dst: Path, depth: int, params: GradeParams, colour):
+    """The graded pixels of the still ``src``, ready to write to ``dst`` at ``depth`` bits.
+
+    Integer pixels in, 8/16-bit out, no colour-space conversion and no sharpness (spatial): the codes
+    are graded straight to output codes (``colour_grade_codes``: within 1 code of the float64 grade,
+    ~10x faster). Anything else: the float64 grade on code values, converted in and out.
+    """
+    import numpy as np
+
+    from ncst_bridge.grade.numpy_grade import apply_grade_numpy, colour_grade_codes
+    from ncst_bridge.io.images import code_levels, is_float_output, read_stored, to_unit
+
+    px, info = read_stored(src)
+    levels = code_levels(px, info)
+    plain = not (colour.input_space or colour.output_space) and params.as_dict().get("sharpness", 1.0) == 1.0
+    if levels is not None and plain and depth in (8, 16) and not is_float_output(dst, depth):
+        return colour_grade_codes(px, levels, params, depth)
+    img = to_unit(px, info, np.float64)
+    if info.is_float and not colour.input_space:
+        np.clip(img, 0.0, 1.0, out=img)
+    return colour.working_to_output(apply_grade_numpy(colour.input_to_working(img), params))
 
 
 def _print_hints(path: Path, space: str | None, info=None) -> None:

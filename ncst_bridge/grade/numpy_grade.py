@@ -65,21 +65,30 @@ def _colours(rgb: np.ndarray) -> np.ndarray:
     return rgb
 
 
-def cdl_part_numpy(rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
-    """The CDL part alone on (..., 3) colours, float64 (a new array)."""
-    slope, offset, power, sat = cdl_terms(param_values(params))
+def _slope_offset_power(rgb: np.ndarray, slope, offset, power) -> np.ndarray:
+    """The per-channel steps of the CDL, ``clamp(rgb * slope + offset, 0, 1) ** power``, float64 (new)."""
     y = _colours(rgb) * np.asarray(slope, dtype=np.float64)
     y += np.asarray(offset, dtype=np.float64)
     np.clip(y, 0.0, 1.0, out=y)
     if power[0] != 1.0:  # the same power on every channel (gamma); 0 ** p = 0 for p > 0
         np.power(y, float(power[0]), out=y)
-    luma = y @ np.asarray(LUMA, dtype=np.float64)
-    luma = luma[..., None]
+    return y
+
+
+def _saturate(y: np.ndarray, sat: float) -> np.ndarray:
+    """The CDL's saturation, ``luma + sat * (y - luma)``, then clamp to [0, 1]: in place on float64."""
     if sat != 1.0:
+        luma = (y @ np.asarray(LUMA, dtype=np.float64))[..., None]
         y -= luma
         y *= float(sat)
         y += luma
     return np.clip(y, 0.0, 1.0, out=y)
+
+
+def cdl_part_numpy(rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
+    """The CDL part alone on (..., 3) colours, float64 (a new array)."""
+    slope, offset, power, sat = cdl_terms(param_values(params))
+    return _saturate(_slope_offset_power(rgb, slope, offset, power), sat)
 
 
 def residual_numpy(rgb: np.ndarray, params: ParamsLike) -> np.ndarray:
@@ -128,4 +137,49 @@ def apply_grade_numpy(img: np.ndarray, params: ParamsLike, spatial: bool = True)
     out = colour_grade_numpy(img, params)
     if spatial:
         out = sharpness_numpy(out, param_values(params).get("sharpness", 1.0))
+    return out
+
+
+CODE_BLOCK_ROWS = 16  # rows per block of colour_grade_codes: its buffers (~0.7 MB each) stay in cache
+
+
+def colour_grade_codes(codes: np.ndarray, levels: np.ndarray, params: ParamsLike, bit_depth: int) -> np.ndarray:
+    """The colour part of f_P on integer-coded pixels, straight to 8- or 16-bit codes: the fast path of
+    ``ncst apply`` on a still (an FHD still in ~0.05 s, against ~0.35 s for colour_grade_numpy then
+    rounding).
+
+    ``codes``: (H, W, 3) uint8/uint16; ``levels[k]``: the value in [0, 1] code k stands for
+    (``io.images.code_levels``). The per-channel CDL steps are evaluated once per possible code (a
+    table lookup of the exact values: nothing is interpolated), then saturation, hue and rounding run
+    on blocks of rows small enough to stay in cache, all in float64 with the same operations as
+    colour_grade_numpy: the same codes as rounding its output (tests/test_grade_numpy.py).
+    """
+    if codes.ndim != 3 or codes.shape[2] != 3 or codes.dtype not in (np.uint8, np.uint16):
+        raise ValueError(f"expected (H, W, 3) uint8/uint16 codes, got {codes.dtype} {codes.shape}")
+    if bit_depth not in (8, 16):
+        raise ValueError(f"bit_depth must be 8 or 16, got {bit_depth}")
+    if len(levels) != np.iinfo(codes.dtype).max + 1:
+        raise ValueError(f"{codes.dtype} codes need {np.iinfo(codes.dtype).max + 1} levels, got {len(levels)}")
+    values = param_values(params)
+    slope, offset, power, sat = cdl_terms(values)
+    per_code = _slope_offset_power(np.repeat(np.asarray(levels)[:, None], 3, axis=1), slope, offset, power)
+    tables = np.ascontiguousarray(per_code.T)  # (3, number of codes)
+    hue = float(values.get("hue", 0.0))
+    hue_t = hue_matrix(hue).T if hue != 0.0 else None
+    top = 255.0 if bit_depth == 8 else 65535.0
+    out = np.empty(codes.shape, np.uint8 if bit_depth == 8 else np.uint16)
+    buf_a = np.empty((CODE_BLOCK_ROWS, codes.shape[1], 3))
+    buf_b = np.empty_like(buf_a)
+    for r in range(0, codes.shape[0], CODE_BLOCK_ROWS):
+        src = codes[r : r + CODE_BLOCK_ROWS]
+        y, spare = buf_a[: len(src)], buf_b[: len(src)]
+        for c in range(3):
+            np.take(tables[c], src[..., c], out=y[..., c], mode="clip")  # every code has a table entry
+        _saturate(y, sat)
+        if hue_t is not None:
+            np.matmul(y, hue_t, out=spare)
+            y = np.clip(spare, 0.0, 1.0, out=spare)
+        y *= top
+        np.rint(y, out=y)
+        out[r : r + CODE_BLOCK_ROWS] = y  # in [0, top] after the clamps: the cast is exact
     return out
