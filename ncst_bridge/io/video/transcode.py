@@ -79,6 +79,9 @@ def transcode(
             vs.codec_context.time_base = info.time_base
             vs.codec_context.framerate = info.fps
             vs.options = dict(plan.options)
+            # PyAV opens encoders with slice threading; x264 then runs sliced threads (lower
+            # throughput on few cores, as ffmpeg's own CLI never does). AUTO lets it use frame threads.
+            vs.codec_context.thread_type = "AUTO"
             if opts.threads:
                 vs.codec_context.thread_count = opts.threads
             tag_stream(vs.codec_context, plan)
