@@ -40,6 +40,7 @@ def ncst(solver: str, correspond: bool = True, **kw):
 def methods(neural: bool) -> dict:
     out = dict(PEERS)
     out["ncst direct"] = ncst("direct")
+    out["ncst match (auto)"] = ncst("auto")  # direct where registered, the look fit where not
     out["ncst direct, no registration"] = ncst("direct", correspond=False)
     if neural:
         out["ncst neural"] = ncst("neural")
