@@ -284,8 +284,8 @@ def _grade_still(src: Path, dst: Path, depth: int, params: GradeParams, colour):
     """The graded pixels of the still ``src``, ready to write to ``dst`` at ``depth`` bits.
 
     Integer pixels in, 8/16-bit out, no colour-space conversion and no sharpness (spatial): the codes
-    are graded straight to output codes (``colour_grade_codes``: within 1 code of the float64 grade,
-    ~10x faster). Anything else: the float64 grade on code values, converted in and out.
+    are graded straight to output codes (``colour_grade_codes``: the codes of the float64 grade
+    rounded, a 1-code difference only at an exact half code; about 7x faster). Anything else: the float64 grade on code values, converted in and out.
     """
     import numpy as np
 

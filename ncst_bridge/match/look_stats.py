@@ -24,7 +24,6 @@ C_QUANTILES = (0.25, 0.5, 0.75, 0.9, 0.98)
 RGB_QUANTILES = (0.01, 0.5, 0.99)
 HUE_BINS = 12
 HUE_KAPPA = 4.0  # von Mises kernel of the soft hue histogram (about 30 degrees wide)
-U_NAMES = ("brightness", "contrast", "gamma", "hue", "saturation", "temperature")
 _COS = np.cos(np.arange(HUE_BINS) * (2 * np.pi / HUE_BINS))  # hue bin centres
 _SIN = np.sin(np.arange(HUE_BINS) * (2 * np.pi / HUE_BINS))
 

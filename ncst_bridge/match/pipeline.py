@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from collections.abc import Callable, Sequence
-
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np

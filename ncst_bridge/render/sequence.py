@@ -216,7 +216,7 @@ def render_sequence_movie(
 
     from ncst_bridge.io.atomic import atomic_file, check_new_output
     from ncst_bridge.io.video import EncodeOptions, VideoInfo, plan_encode, rgb_format
-    from ncst_bridge.io.video.encode import tag_stream, to_encoder_format
+    from ncst_bridge.io.video.encode import prepare_stream, to_encoder_format
     from ncst_bridge.io.video.probe import AVCOL_UNSPECIFIED
 
     say = log or (lambda *_a, **_k: None)
@@ -269,7 +269,7 @@ def render_sequence_movie(
             vs.width, vs.height, vs.pix_fmt = head.width, head.height, plan.pix_fmt
             vs.time_base = vs.codec_context.time_base = 1 / fps
             vs.options = dict(plan.options)
-            tag_stream(vs.codec_context, plan)
+            prepare_stream(vs.codec_context, plan)
             for i, (n, img, _info) in enumerate(seq.iter_frames(start, end)):
                 graded, outside = eng.render_float(img)
                 if outside and not clipped:

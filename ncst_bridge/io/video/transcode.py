@@ -17,7 +17,7 @@ import numpy as np
 
 from ncst_bridge.errors import NcstError
 from ncst_bridge.io.video.decode import Decoder, FrameConverter, rgb_format
-from ncst_bridge.io.video.encode import EncodeOptions, EncodePlan, plan_encode, tag_stream, to_encoder_format
+from ncst_bridge.io.video.encode import EncodeOptions, EncodePlan, plan_encode, prepare_stream, to_encoder_format
 from ncst_bridge.io.video.probe import (
     reason,
 )
@@ -79,12 +79,9 @@ def transcode(
             vs.codec_context.time_base = info.time_base
             vs.codec_context.framerate = info.fps
             vs.options = dict(plan.options)
-            # PyAV opens encoders with slice threading; x264 then runs sliced threads (lower
-            # throughput on few cores, as ffmpeg's own CLI never does). AUTO lets it use frame threads.
-            vs.codec_context.thread_type = "AUTO"
             if opts.threads:
                 vs.codec_context.thread_count = opts.threads
-            tag_stream(vs.codec_context, plan)
+            prepare_stream(vs.codec_context, plan)
             audio_out: dict[int, tuple] = {}
             for a, how in plan.audio:
                 src = in_audio[a.index]
