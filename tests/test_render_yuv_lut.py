@@ -12,7 +12,7 @@ from ncst_bridge.grade.numpy_grade import colour_grade_numpy
 from ncst_bridge.grade.params import GradeParams
 from ncst_bridge.io.video import iter_frames
 from ncst_bridge.render.video import render_video
-from ncst_bridge.render.yuv_lut import YuvLutGrade, codes_to_rgb, rgb_to_codes
+from ncst_bridge.render.yuv_lut import YuvLutGrade, codes_to_rgb, rgb_to_codes, single_threaded_cv2
 
 LOOKS = [GradeParams(brightness=1.1, hue=12, gamma=0.9, temperature=0.3),
          GradeParams(contrast=1.4, saturation=1.6, hue=-40, gamma=1.2),
@@ -68,6 +68,39 @@ def test_expanded_table_gives_the_same_codes_as_per_pixel():
     b = YuvLutGrade(LOOKS[1], "bt709", "yuv420p", mode="gather").planes(*planes)
     for x, y in zip(a, b):
         assert np.array_equal(x, y)
+
+
+def test_expanded_table_is_ocio_at_every_code_triple_sampled():
+    """The table is expanded in row chunks; each entry is OCIO's output at that code triple."""
+    grade = YuvLutGrade(LOOKS[0], "bt709", "yuv420p", mode="gather")
+    rng = np.random.default_rng(1)
+    triples = rng.integers(0, 256, (64, 64, 3)).astype(np.uint8)
+    triples[0, :3] = [[0, 0, 0], [255, 255, 255], [16, 128, 128]]
+    want = triples.copy()
+    grade._cpu.applyRGB(want)
+    t = triples.astype(np.uint32)
+    got = grade._table[(t[..., 0] << 16) | (t[..., 1] << 8) | t[..., 2]].view(np.uint8).reshape(64, 64, 4)
+    assert np.array_equal(got[..., :3], want) and not got[..., 3].any()
+
+
+def test_working_planes_follow_the_frame_size():
+    """The grader keeps its working planes between frames; a frame of another size gets new ones and
+    the same codes as a fresh grader."""
+    grade = YuvLutGrade(LOOKS[2], "bt709", "yuv420p", mode="gather")
+    big, small = _planes_420(_picture(seed=4)), _planes_420(_picture(h=72, w=96, seed=5))
+    first = [p.copy() for p in grade.planes(*big)]
+    for x, y in zip(grade.planes(*small), YuvLutGrade(LOOKS[2], "bt709", "yuv420p", mode="gather").planes(*small)):
+        assert np.array_equal(x, y)
+    for x, y in zip(grade.planes(*big), first):
+        assert np.array_equal(x, y)
+
+
+def test_opencv_threads_restored_after_a_render():
+    before = cv2.getNumThreads()
+    with pytest.raises(RuntimeError), single_threaded_cv2():
+        assert cv2.getNumThreads() == 1
+        raise RuntimeError("render failed")
+    assert cv2.getNumThreads() == before
 
 
 @pytest.fixture(scope="module")

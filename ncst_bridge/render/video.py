@@ -13,6 +13,7 @@ import argparse
 import os
 import sys
 import time
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +25,7 @@ from ncst_bridge.io.atomic import atomic_file, check_new_output
 from ncst_bridge.io.video import EncodeOptions, VideoInfo, plan_for, transcode
 from ncst_bridge.render.engines import make_engine
 from ncst_bridge.render.options import add_video_arguments  # noqa: F401  (re-exported)
+from ncst_bridge.render.yuv_lut import YuvLutGrade, single_threaded_cv2, yuv_path_refusal
 
 
 @dataclass
@@ -100,8 +102,6 @@ def render_video(
     eng = make_engine(params, engine, lut_size=lut_size, device=device, colour=colour)
     frame_process = None
     if yuv and eng.name == "ocio":
-        from ncst_bridge.render.yuv_lut import YuvLutGrade, yuv_path_refusal
-
         if yuv_path_refusal(info, plan, eng.sharpness, eng.managed) is None:
             frame_process = YuvLutGrade(
                 params, info.matrix, info.pix_fmt, pixels=info.width * info.height * (info.estimated_frames or 0)
@@ -112,7 +112,7 @@ def render_video(
     bar = _progress_bar(info, src, progress)
     t0 = time.perf_counter()
     try:
-        with atomic_file(dst, force=force) as tmp:
+        with atomic_file(dst, force=force) as tmp, single_threaded_cv2() if frame_process else nullcontext():
             result = transcode(
                 src,
                 tmp,
