@@ -104,7 +104,11 @@ def render_video(
     if yuv and eng.name == "ocio":
         if yuv_path_refusal(info, plan, eng.sharpness, eng.managed) is None:
             frame_process = YuvLutGrade(
-                params, info.matrix, info.pix_fmt, pixels=info.width * info.height * (info.estimated_frames or 0)
+                params,
+                info.matrix,
+                info.pix_fmt,
+                pixels=info.width * info.height * (info.estimated_frames or 0),
+                out_matrix=plan.matrix,
             )
     say = log or (lambda *_a, **_k: None)
     for note in plan.notes:

@@ -1,10 +1,11 @@
 """The grade on the codec's own Y'CbCr planes: one 3D LUT from decoded Y'CbCr to encoded Y'CbCr.
 
-For 8-bit limited-range 4:2:0/4:2:2/4:4:4 footage written back in the same format and matrix (the
-common H.264/HEVC case), the per-frame work of the RGB path -- YUV -> RGB (swscale), the look's
+For 8-bit limited-range 4:2:0/4:2:2/4:4:4 footage written back in the same format (the common
+H.264/HEVC case; the output's Y'CbCr matrix may differ from the input's, as when untagged SD footage,
+read as BT.601, is written tagged BT.709), the per-frame work of the RGB path -- YUV -> RGB (swscale), the look's
 lattice, RGB -> YUV (swscale) -- becomes one table lookup per pixel. The table is built once: the
-stream's Y'CbCr -> R'G'B' matrix (clipped to [0, 1]), the colour part of f_P (``colour_grade_numpy``,
-exact at every node) and the R'G'B' -> Y'CbCr matrix, composed at ``YUV_LUT_SIZE``^3 nodes over the
+input's Y'CbCr -> R'G'B' matrix (clipped to [0, 1]), the colour part of f_P (``colour_grade_numpy``,
+exact at every node) and the output's R'G'B' -> Y'CbCr matrix, composed at ``YUV_LUT_SIZE``^3 nodes over the
 code values and applied by OpenColorIO's CPU processor (tetrahedral, uint8 in place).
 
 Chroma: every pixel is graded at (Y, Cb, Cr) with the chroma planes upsampled bilinearly; the output
@@ -25,6 +26,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from ncst_bridge.grade.numpy_grade import ParamsLike, colour_grade_numpy
+from ncst_bridge.io.video.probe import TAG_BY_NAME
 
 if TYPE_CHECKING:
     import av
@@ -53,10 +55,11 @@ def yuv_path_refusal(info, plan, sharpness: float, managed: bool) -> str | None:
         return "colour-managed input/output (RGB path)"
     if info.pix_fmt not in SUBSAMPLING or info.full_range:
         return f"input {info.pix_fmt}{' full range' if info.full_range else ''} (RGB path)"
-    if plan.pix_fmt != info.pix_fmt or plan.matrix != info.matrix or plan.bit_depth != 8:
-        return f"output {plan.pix_fmt}/{plan.matrix} differs from the input (RGB path)"
-    if info.matrix not in KR_KB:
-        return f"matrix {info.matrix} (RGB path)"
+    if plan.pix_fmt != info.pix_fmt or plan.bit_depth != 8:
+        return f"output {plan.pix_fmt} {plan.bit_depth}-bit differs from the input (RGB path)"
+    for m in (info.matrix, plan.matrix):
+        if m not in KR_KB:
+            return f"matrix {m} (RGB path)"
     return None
 
 
@@ -90,11 +93,12 @@ def rgb_to_codes(rgb: np.ndarray, matrix: str) -> np.ndarray:
     return np.stack([16.0 + 219.0 * ycc[..., 0], 128.0 + 224.0 * ycc[..., 1], 128.0 + 224.0 * ycc[..., 2]], -1)
 
 
-def yuv_table(params: ParamsLike, matrix: str, size: int = YUV_LUT_SIZE) -> np.ndarray:
-    """The (size, size, size, 3) table over code/255 in (Y, Cb, Cr) -> graded code/255 (float32)."""
+def yuv_table(params: ParamsLike, matrix: str, size: int = YUV_LUT_SIZE, out_matrix: str | None = None) -> np.ndarray:
+    """The (size, size, size, 3) table over code/255 in (Y, Cb, Cr) of ``matrix`` -> graded code/255 in
+    ``out_matrix`` (default: the same matrix), float32."""
     ax = np.linspace(0.0, 255.0, size)
     grid = np.stack(np.meshgrid(ax, ax, ax, indexing="ij"), axis=-1)
-    out = rgb_to_codes(colour_grade_numpy(codes_to_rgb(grid, matrix), params), matrix)
+    out = rgb_to_codes(colour_grade_numpy(codes_to_rgb(grid, matrix), params), out_matrix or matrix)
     return np.clip(out / 255.0, 0.0, 1.0).astype(np.float32)
 
 
@@ -107,6 +111,7 @@ GATHER_MIN_PIXELS = 1 << 25
 class YuvLutGrade:
     """Grade av.VideoFrames (8-bit limited-range planar Y'CbCr) into new frames of the same format.
 
+    ``matrix``: the input's Y'CbCr matrix; ``out_matrix``: the output's (default: the same).
     ``mode``: "ocio" applies the table per pixel; "gather" first expands it to every code triple and
     looks codes up; "auto" picks gather when ``pixels`` (the clip's total) is at least
     GATHER_MIN_PIXELS.
@@ -120,15 +125,16 @@ class YuvLutGrade:
         size: int = YUV_LUT_SIZE,
         mode: str = "auto",
         pixels: int | None = None,
+        out_matrix: str | None = None,
     ):
         import PyOpenColorIO as OCIO
 
         if pix_fmt not in SUBSAMPLING:
             raise ValueError(f"unsupported pixel format {pix_fmt}")
-        self.matrix, self.pix_fmt, self.size = matrix, pix_fmt, size
+        self.matrix, self.out_matrix, self.pix_fmt, self.size = matrix, out_matrix or matrix, pix_fmt, size
         self.sub = SUBSAMPLING[pix_fmt]
         t = OCIO.Lut3DTransform(gridSize=size)
-        t.setData(np.ascontiguousarray(yuv_table(params, matrix, size)).ravel())
+        t.setData(np.ascontiguousarray(yuv_table(params, matrix, size, self.out_matrix)).ravel())
         t.setInterpolation(OCIO.INTERP_TETRAHEDRAL)
         cfg = OCIO.Config.CreateRaw()
         cfg.setProcessorCacheFlags(OCIO.PROCESSOR_CACHE_OFF)
@@ -158,7 +164,8 @@ class YuvLutGrade:
         return every.reshape(-1).view(np.uint32)
 
     def describe(self) -> str:
-        return f"ocio, Y'CbCr {self.pix_fmt} {self.matrix} ({self.size}^3 tetrahedral, {self.mode})"
+        matrices = self.matrix if self.out_matrix == self.matrix else f"{self.matrix} -> {self.out_matrix}"
+        return f"ocio, Y'CbCr {self.pix_fmt} {matrices} ({self.size}^3 tetrahedral, {self.mode})"
 
     def planes(self, y: np.ndarray, cb: np.ndarray, cr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Graded (Y, Cb, Cr) uint8 planes from decoded ones (chroma at the format's subsampling)."""
@@ -210,7 +217,7 @@ class YuvLutGrade:
 
         out = av.VideoFrame(frame.width, frame.height, self.pix_fmt)
         self.grade_into([_plane(frame, i) for i in range(3)], [_plane(out, i) for i in range(3)])
-        out.colorspace = frame.colorspace
+        out.colorspace = frame.colorspace if self.out_matrix == self.matrix else TAG_BY_NAME[self.out_matrix]
         out.color_range = frame.color_range
         return out
 
