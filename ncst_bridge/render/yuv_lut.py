@@ -1,12 +1,12 @@
 """The grade on the codec's own Y'CbCr planes: one 3D LUT from decoded Y'CbCr to encoded Y'CbCr.
 
 For 8-bit limited-range 4:2:0/4:2:2/4:4:4 footage written back in the same format (the common
-H.264/HEVC case; the output's Y'CbCr matrix may differ from the input's, as when untagged SD footage,
-read as BT.601, is written tagged BT.709), the per-frame work of the RGB path -- YUV -> RGB (swscale), the look's
-lattice, RGB -> YUV (swscale) -- becomes one table lookup per pixel. The table is built once: the
-input's Y'CbCr -> R'G'B' matrix (clipped to [0, 1]), the colour part of f_P (``colour_grade_numpy``,
-exact at every node) and the output's R'G'B' -> Y'CbCr matrix, composed at ``YUV_LUT_SIZE``^3 nodes over the
-code values and applied by OpenColorIO's CPU processor (tetrahedral, uint8 in place).
+H.264/HEVC case), the per-frame work of the RGB path -- YUV -> RGB (swscale), the look's lattice,
+RGB -> YUV (swscale) -- becomes one table lookup per pixel. The table is built once: the input's
+Y'CbCr -> R'G'B' matrix (clipped to [0, 1]), the colour part of f_P (``colour_grade_numpy``, exact at
+every node) and the output's R'G'B' -> Y'CbCr matrix, composed at ``YUV_LUT_SIZE``^3 nodes over the
+code values and applied by OpenColorIO's CPU processor (tetrahedral, uint8 in place). The two
+matrices may differ: untagged SD is read as BT.601 and written tagged BT.709.
 
 Chroma: every pixel is graded at (Y, Cb, Cr) with the chroma planes upsampled bilinearly; the output
 chroma of each chroma sample is the area mean of the graded chroma of the pixels it covers (taking the
@@ -103,8 +103,8 @@ def yuv_table(params: ParamsLike, matrix: str, size: int = YUV_LUT_SIZE, out_mat
 
 
 # Above this many pixels per clip the table is expanded to every code triple (2^24 entries, one OCIO
-# pass of ~0.2 s CPU) and frames are graded by direct lookup (~16 ms CPU per 1080p frame instead of
-# ~31 ms for OCIO per pixel); both give the same codes (the table is OCIO's output at every triple).
+# pass of ~0.2-0.3 s CPU) and frames are graded by direct lookup (~18 ms CPU per 1080p frame instead
+# of ~33 ms for OCIO per pixel, bench/results/yuv_grade.json); both give the same codes (the table is OCIO's output at every triple).
 GATHER_MIN_PIXELS = 1 << 25
 
 
@@ -217,7 +217,7 @@ class YuvLutGrade:
 
         out = av.VideoFrame(frame.width, frame.height, self.pix_fmt)
         self.grade_into([_plane(frame, i) for i in range(3)], [_plane(out, i) for i in range(3)])
-        out.colorspace = frame.colorspace if self.out_matrix == self.matrix else TAG_BY_NAME[self.out_matrix]
+        out.colorspace = TAG_BY_NAME[self.out_matrix]  # the encoder's tag (io/video/encode.prepare_stream)
         out.color_range = frame.color_range
         return out
 
