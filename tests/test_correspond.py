@@ -43,3 +43,27 @@ def test_declines_different_scenes():
         b = fit_size(read_image(photos[i + 2]), 320).astype(np.float64)
         hits += register(a, b) is not None
     assert hits == 0
+
+
+def _flatten_luma(img):
+    """A look that keeps each pixel's chroma and sets every luminance to 0.5: the luminance test sees
+    nothing (a constant), the reference's colour is still a function of the content's."""
+    y = img @ np.array([0.2126, 0.7152, 0.0722])
+    return np.clip(0.5 + 0.8 * (img - y[..., None]), 0.0, 1.0)
+
+
+def test_colour_test_registers_what_luminance_cannot():
+    a = fit_size(read_image(photo(3)), 320).astype(np.float64)
+    found = find_alignment(a, _flatten_luma(a))
+    assert found is not None
+    h, info = found
+    assert info["test"] == "colour" and info["method"] == "identity", info
+    assert info["explained"] > 0.75 and info["explained"] - info["decoy_explained"] > 0.1, info
+
+
+def test_colour_test_declines_other_content():
+    img = fit_size(read_image(photo(3)), 320).astype(np.float64)
+    w = img.shape[1] // 2
+    left, right = img[:, :w], img[:, img.shape[1] - w:]
+    assert find_alignment(left, _flatten_luma(right)) is None
+    assert find_alignment(right, _flatten_luma(left)) is None

@@ -106,7 +106,12 @@ def _pairs(frames: list[np.ndarray], reference: np.ndarray, seed: int) -> tuple[
         report.append(
             None
             if pp is None
-            else {"inliers": pp.inliers, "overlap": round(pp.overlap, 3), "pairs": int(len(pp.content))}
+            else {
+                "inliers": pp.inliers,
+                "overlap": round(pp.overlap, 3),
+                "pairs": int(len(pp.content)),
+                "test": pp.test,
+            }
         )
         if pp is not None:
             found.append(pp)
