@@ -58,6 +58,7 @@ def test_same_scene_match_recovers_a_known_look(tmp_path):
     assert err.mean() < 0.01, (found, err.mean())
     rep = json.loads((tmp_path / "look" / "report.json").read_text())
     assert rep["solver"]["registration"]["keyframes_registered"] == 1
+    assert rep["solver"]["registration"]["per_keyframe"][0]["test"] in ("luminance", "colour")
 
 
 def test_images_and_a_frame_range(tmp_path):

@@ -10,10 +10,10 @@ to any grade, monotonic or not -- and kept only if it beats the same score at de
 offsets by a clear margin. Where luminance alone is not convincing (a strong grade that folds the
 tones, a large offset, motion), a second test uses colour: a global grade makes the reference's
 colour a function of the content's, so at the true alignment the content's colour explains nearly
-all of the reference's colour variance, and several times less is left unexplained than at the wrong
-offsets. Pixels near edges (where a small misregistration changes the colour
-most) and outside the overlap get no weight. It declines (returns None) whenever the geometry is not
-convincing, so cross-scene matching falls back to distribution losses alone.
+all of the reference's colour variance, and several times less is left unexplained than at the
+wrong offsets. Pixels near edges (where a small misregistration changes the colour most) and outside
+the overlap get no weight. It declines (returns None) whenever the geometry is not convincing,
+and a reference of other content goes to the look fit (match/look_fit.py).
 """
 
 from __future__ import annotations
@@ -221,9 +221,10 @@ def find_alignment(
             info = {"method": kind, "test": "luminance", "nmi": nmi, "decoy_nmi": decoy}
             return h, {**info, "overlap": overlap, "inliers": inliers}
     found = _colour_test(content, reference, candidates)
-    if found is not None:
-        found[1].update(overlap=_score(content, reference, found[0])[1], inliers=inliers)
-    return found
+    if found is None:
+        return None
+    overlap = next(o for _, o, k, _ in scored if k == found[1]["method"])
+    return found[0], {**found[1], "overlap": overlap, "inliers": inliers}
 
 
 def register(
