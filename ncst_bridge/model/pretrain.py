@@ -72,6 +72,7 @@ class PretrainConfig:
     width: int | None = None
     hidden: int = 256
     look_strength: float = 1.0
+    luts: str | None = None  # across-content: a folder of creative .cube LUTs among the looks
     sup_weight: float = 20.0
     style_weight: float = 0.1
     vgg_style_weight: float = 1.0
@@ -143,7 +144,14 @@ def _loss(cfg: PretrainConfig, model: NCSTNet, z: torch.Tensor, batch: dict) -> 
     # distribution needs no more, and it keeps the sort-based sliced Wasserstein cheap on a CPU.
     k = max(1, round(min(out.shape[-2:]) / cfg.style_side))
     out_s, style_s = out[..., ::k, ::k], style[..., ::k, ::k]
-    style_terms = [match_loss(out_s[i : i + 1], style_s[i : i + 1], cfg.loss_weights) for i in range(out.shape[0])]
+    style_terms = (
+        []
+        if cfg.objective == "across-content"
+        else [match_loss(out_s[i : i + 1], style_s[i : i + 1], cfg.loss_weights) for i in range(out.shape[0])]
+    )
+    if cfg.objective == "across-content":  # other content: the distribution terms are biased, not used
+        parts["supervised"] = losses.correspondence_loss(losses.as_points(out), losses.as_points(batch["target"]))
+        return cfg.sup_weight * parts["supervised"], {name: float(v.detach()) for name, v in parts.items()}
     parts["style"] = torch.stack(style_terms).mean()
     if cfg.objective == "known-look":
         parts["supervised"] = losses.correspondence_loss(losses.as_points(out), losses.as_points(batch["target"]))
@@ -172,6 +180,8 @@ def _card(
     weights = (
         {"sup_weight": cfg.sup_weight, "style_weight": cfg.style_weight, "match_loss": asdict(cfg.loss_weights)}
         if cfg.objective == "known-look"
+        else {"sup_weight": cfg.sup_weight}
+        if cfg.objective == "across-content"
         else {
             "match_loss": asdict(cfg.loss_weights),
             "vgg_style_weight": cfg.vgg_style_weight,
@@ -329,7 +339,15 @@ def _train(cfg, files, out, world, rank, local_rank, resuming, callback, random_
         train_model = DDP(model, device_ids=[device.index] if device.type == "cuda" else None)
     amp = amp_dtype(device, cfg.amp)
     scaler = grad_scaler(device, amp)
-    ds = PairDataset(files, cfg.objective, cfg.size, cfg.seed, cfg.names, cfg.look_strength)
+    luts = []
+    if cfg.luts:
+        from ncst_bridge.model.looks import load_luts
+
+        luts = load_luts(cfg.luts)
+        if not luts:
+            raise NcstError(f"--luts {cfg.luts}: no readable .cube LUTs in that folder")
+        extra["luts"] = {"folder": str(Path(cfg.luts).resolve()), "count": len(luts)}
+    ds = PairDataset(files, cfg.objective, cfg.size, cfg.seed, cfg.names, cfg.look_strength, luts=luts)
     loader = torch.utils.data.DataLoader(
         ds,
         batch_size=cfg.batch,
