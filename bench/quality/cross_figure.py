@@ -29,7 +29,7 @@ def write_figure(path, pairs, records, outputs, split: str) -> None:
     """Rows: per look family, the median and the worst pair of ``METHOD`` (by ΔE00 to the target)."""
     by_pair = {p.name: p for p in pairs}
     rows, labels = [], []
-    for fam in ("parametric", "lut"):
+    for fam in ("parametric", "lut", "creative"):
         recs = sorted((r for r in records if r["method"] == METHOD and r["split"] == split and r["family"] == fam),
                       key=lambda r: r["de_mean"])
         if not recs:
