@@ -35,16 +35,19 @@ from bench.quality.cross_content import FAMILIES, SPLITS, TIERS, build_cross_pai
 from bench.quality.oracle import oracle  # noqa: E402
 from bench.quality.peers import PEERS  # noqa: E402
 from ncst_bridge.grade.grade import colour_grade_numpy  # noqa: E402
-from ncst_bridge.match.pipeline import MatchConfig, match_frames  # noqa: E402
+from ncst_bridge.match.pipeline import MatchConfig, content_difference, fit_size, match_frames  # noqa: E402
 
 WORSE_BY = 3.0
+
+
+NO_REGISTER = False  # --no-register: tuning runs without the registration attempt (faster)
 
 
 def ncst(strength: float = 1.0, **kw):
     def run(content, reference):
         from ncst_bridge.grade.strength import apply_strength
 
-        res = match_frames([content], reference, MatchConfig(**kw))
+        res = match_frames([content], reference, MatchConfig(**({"correspond": False} if NO_REGISTER else {}), **kw))
         return colour_grade_numpy(content, apply_strength(res.params, strength) if strength < 1 else res.params)
     return run
 
@@ -130,6 +133,7 @@ def main() -> None:
     ap.add_argument("--prior-scales", nargs="*", type=float, default=[],
                     help="tuning: extra rows with the look fit's prior widths around the network scaled")
     ap.add_argument("--only", nargs="*", default=None, help="run only these methods")
+    ap.add_argument("--no-register", action="store_true", help="tuning: ncst rows skip the registration attempt")
     ap.add_argument("--threads", type=int, default=0, help="torch threads (1: two runs side by side on 2 cores)")
     ap.add_argument("--limit", type=int, default=0, help="quick look: the first N pairs of each family")
     ap.add_argument("--recompute", nargs="*", default=[], help="ignore the cache for these methods")
@@ -141,8 +145,19 @@ def main() -> None:
     ap.add_argument("--cache-only", action="store_true",
                     help="the distribution fit (about a minute a pair) reports only the pairs already in the cache")
     ap.add_argument("--figure", default=None, help="also write the before/reference/after/target figure here")
+    ap.add_argument("--merge", nargs="*", default=None, metavar="JSON",
+                    help="print the tables of these result files together (runs nothing) and write --out")
     args = ap.parse_args()
+    if args.merge:
+        records = [r for f in args.merge for r in json.loads(Path(f).read_text())["records"]]
+        summary = summarise(records)
+        Path(args.out).write_text(json.dumps({"worse_by": WORSE_BY, "summary": summary, "records": records},
+                                             indent=1) + "\n")
+        print_tables(summary)
+        return
 
+    global NO_REGISTER
+    NO_REGISTER = args.no_register
     if args.threads:
         import torch
 
@@ -178,6 +193,7 @@ def main() -> None:
                 dt = time.perf_counter() - t0
                 de_mean, _ = metrics.delta_e(out, p.target)
                 rec = {"method": name, "tier": tier, "split": split, "pair": p.name, "family": p.family, "source": p.source,
+                       "content_difference": content_difference([fit_size(p.content, 256)], fit_size(p.reference, 256)),
                        "look": p.look, "de_mean": de_mean, "ssim": metrics.ssim_to_content(out, p.content),
                        "seconds": dt}
                 records.append(rec)
@@ -187,6 +203,7 @@ def main() -> None:
                 if args.figure and name == "ncst match" and tier == "different-photo":
                     outputs[(name, split, p.name)] = out
             print(f"done {tier} {split} {name} in {time.perf_counter() - t_all:.0f} s", file=sys.stderr, flush=True)
+            Path(args.out).write_text(json.dumps({"worse_by": WORSE_BY, "partial": True, "records": records}) + "\n")
         if args.figure and tier == "different-photo":
             from bench.quality.cross_figure import write_figure
 

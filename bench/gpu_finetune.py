@@ -59,7 +59,8 @@ def _images(k: int, side: int) -> tuple[torch.Tensor, torch.Tensor]:
 
 
 def _models(vgg_weights: str | None):
-    yield "colour-stats (embedded model)", load_default_model(), {}
+    embedded = load_default_model()
+    yield f"{embedded.encoder.name} (embedded model)", embedded, {}
     try:
         enc, label = build_encoder("vgg19", vgg_weights=vgg_weights), "vgg19 (ImageNet weights)"
     except NcstError:

@@ -1,5 +1,5 @@
-"""Matching a reference of OTHER content: the look fit (and the older look prior), the evidence record,
-and --strength.
+"""Matching a reference of OTHER content: auto's NCST network with its look-fit step, the look fit alone
+(and the older look prior), the evidence record, and --strength.
 
 Images are generated here (no shared data needed): a warm wooden-floor-like texture as the clip and a
 blue lake-and-sky-like still as the reference -- the case where copying the reference's colour
@@ -44,11 +44,16 @@ def blue_lake(h=120, w=160, seed=1) -> np.ndarray:
 
 
 def test_warm_clip_to_blue_reference_of_other_content_keeps_its_hue():
-    res = match_frames([warm_floor()], blue_lake(), MatchConfig())
-    ev = res.info["evidence"]
-    assert res.info["solver"] == "look" and not ev["registered"] and ev["weak"]
+    auto = match_frames([warm_floor()], blue_lake(), MatchConfig())
+    ev = auto.info["evidence"]
+    assert auto.info["solver"] == "neural" and not ev["registered"] and ev["weak"]
+    # two different scenes (content difference above 0.3): the network's prediction, no look-fit step
+    assert ev["content_difference"] >= 0.3 and auto.info["test_time"] == "none" and "look_fit" not in auto.info
+    assert "another scene" in ev["summary"] and "NCST network" in ev["summary"]
+    assert abs(auto.params.hue) <= 30, auto.params
+    res = match_frames([warm_floor()], blue_lake(), MatchConfig(solver="look"))
+    assert res.info["solver"] == "look" and res.info["look_fit"]["statistics"] == 45
     assert abs(res.params.hue) <= 30, res.params
-    assert res.info["look_fit"]["statistics"] == 45
     prior = match_frames([warm_floor()], blue_lake(), MatchConfig(solver="prior"))
     assert abs(prior.params.hue) <= 30, prior.params
     # the distribution fit (what auto did before) copies the reference's colours instead
@@ -56,17 +61,36 @@ def test_warm_clip_to_blue_reference_of_other_content_keeps_its_hue():
     assert abs(copy.params.hue) > abs(res.params.hue)
 
 
-def test_look_fit_follows_a_look_seen_on_other_content():
-    """A warm or cool, bright or dark look on the other half of the bundled still moves the fit that way."""
+def test_the_look_fit_refines_the_network_only_where_the_scenes_are_alike():
+    """Below content difference 0.3 (match/neural.py LOOK_STEP_BELOW) the look fit runs after the network,
+    with the network's prediction as the centre of its prior; a forced step runs either way."""
+    from ncst_bridge.match.neural import LOOK_STEP_BELOW, test_time_step
+
+    assert test_time_step("auto", LOOK_STEP_BELOW - 0.01) == "look" and test_time_step("auto", 0.9) == "none"
+    floor = warm_floor()
+    alike = match_frames([floor[:, :80]], colour_grade_numpy(floor[:, 80:], GradeParams(temperature=0.5)),
+                         MatchConfig(correspond=False))
+    assert alike.info["evidence"]["content_difference"] < LOOK_STEP_BELOW
+    assert alike.info["test_time"] == "look fit, network prior" and alike.info["look_fit"]["statistics"] == 45
+    forced = match_frames([warm_floor()], blue_lake(), MatchConfig(test_time="look", iterations=5))
+    assert forced.info["test_time"] == "look fit, network prior"
+    with pytest.raises(NcstError, match="test-time step"):
+        match_frames([warm_floor()], blue_lake(), MatchConfig(test_time="nope"))
+
+
+@pytest.mark.parametrize("solver", ["look", "auto"])
+def test_a_look_seen_on_other_content_moves_the_match_that_way(solver):
+    """A warm or cool, bright or dark look on the other half of the bundled still moves the match that way."""
     img = read_image(REPO / "samples" / "reference.jpg")[::2, ::2]
     w = img.shape[1]
     left, right = img[:, : w // 2], img[:, w // 2:]
-    warm = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=0.8)), MatchConfig())
-    cool = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=-0.8)), MatchConfig())
-    assert warm.info["solver"] == "look"
+    cfg = MatchConfig(solver=solver)
+    warm = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=0.8)), cfg)
+    cool = match_frames([left], colour_grade_numpy(right, GradeParams(temperature=-0.8)), cfg)
+    assert warm.info["solver"] == ("look" if solver == "look" else "neural")
     assert warm.params.temperature > cool.params.temperature + 0.3, (warm.params, cool.params)
-    bright = match_frames([left], colour_grade_numpy(right, GradeParams(brightness=1.5)), MatchConfig())
-    dark = match_frames([left], colour_grade_numpy(right, GradeParams(brightness=0.7)), MatchConfig())
+    bright = match_frames([left], colour_grade_numpy(right, GradeParams(brightness=1.5)), cfg)
+    dark = match_frames([left], colour_grade_numpy(right, GradeParams(brightness=0.7)), cfg)
     assert bright.params.brightness > dark.params.brightness * 1.3, (bright.params, dark.params)
 
 
@@ -74,9 +98,9 @@ def test_a_damaged_look_model_is_a_one_line_error(tmp_path):
     bad = tmp_path / "look.safetensors"
     bad.write_bytes(b"not a safetensors file")
     with pytest.raises(NcstError, match="not an NCST look model"):
-        match_frames([warm_floor()], blue_lake(), MatchConfig(look_path=str(bad)))
+        match_frames([warm_floor()], blue_lake(), MatchConfig(solver="look", look_path=str(bad)))
     with pytest.raises(NcstError, match="missing"):
-        match_frames([warm_floor()], blue_lake(), MatchConfig(look_path=str(tmp_path / "none")))
+        match_frames([warm_floor()], blue_lake(), MatchConfig(solver="look", look_path=str(tmp_path / "none")))
 
 
 def test_content_difference_separates_one_scene_from_another():
@@ -106,7 +130,7 @@ def test_match_strength_report_and_bake(tmp_path):
     ref = write_image(tmp_path / "lake.png", colour_grade_numpy(blue_lake(), GradeParams(contrast=1.4, gamma=0.8)))
     proc = run_ncst("match", clip, "--reference", ref, "-o", tmp_path / "full")
     assert proc.returncode == 0, proc.stderr
-    assert "warning: weak evidence" in proc.stdout and proc.stdout.count("warning") == 1
+    assert "note: the reference shows another scene" in proc.stdout and "warning" not in proc.stdout
     proc = run_ncst("match", clip, "--reference", ref, "-o", tmp_path / "half", "--strength", "0.5")
     assert proc.returncode == 0, proc.stderr
     full = GradeParams.load(str(tmp_path / "full" / "params.json"))
@@ -117,7 +141,7 @@ def test_match_strength_report_and_bake(tmp_path):
     assert "strength" not in json.loads((tmp_path / "full" / "params.json").read_text())
     rep = json.loads((tmp_path / "half" / "report.json").read_text())
     ev = rep["solver"]["evidence"]
-    assert set(ev) >= {"registered", "registered_pairs", "inliers", "content_difference", "weak"}
+    assert set(ev) >= {"registered", "registered_pairs", "inliers", "content_difference", "weak", "summary"}
     assert rep["solver"]["strength"] == 0.5
     # bake dials the recorded full-strength look, not the already-softened one
     proc = run_ncst("bake", tmp_path / "half" / "params.json", "-o", tmp_path / "b", "--strength", "1")

@@ -143,7 +143,8 @@ def test_embedded_model_card_and_files():
 def test_embedded_model_reads_a_look_from_another_scene():
     """The bundled still and a frame of the bundled clip are different scenes: a strong look on the still
     is predicted from it alone, and the clip graded with the prediction is closer to the look on the clip
-    than the clip as it is (mean over the looks; the network was not trained on either image)."""
+    than the clip as it is (summed over the looks). The clip is held out of training; the still is one
+    of the training photos, under looks drawn here. A neutral model scores 1.0."""
     from ncst_bridge.match.neural import _batch
     from ncst_bridge.model.finetune import predict
     from model_support import lab_error

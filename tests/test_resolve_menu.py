@@ -165,7 +165,7 @@ def test_dialog_match_whole_timeline_with_chosen_options(installed_menu, baked_b
     ref = png(tmp_path / "picked.png")
     script = [("click", "BrowseButton"), ("set", "Scope", "CurrentIndex", 1), ("set", "Keyframes", "Value", 3),
               ("set", "Device", "CurrentIndex", 1), ("set", "Iterations", "Value", 7),
-              ("set", "Solver", "Text", "direct"), ("set", "Strength", "Text", "0.6"), ("click", "MatchButton"),
+              ("set", "Solver", "CurrentIndex", 1), ("set", "Strength", "Text", "0.6"), ("click", "MatchButton"),
               ("click", "CloseButton")]
     world = fake_resolve.World(make_spec(tmp_path, request_file=str(ref), ui_script=script))
     assert run_menu(installed_menu, world.globals()) == 0
@@ -329,3 +329,19 @@ def test_end_to_end_with_the_real_match(installed_menu, env, tmp_path):
     for clip in clips:
         item = world.item(clip["name"])
         assert item.GetCurrentVersion()["versionName"].startswith("NCST ref ")
+
+
+def test_dialog_offers_the_solvers_of_ncst_match_auto_first():
+    """The Solver field is a choice list of exactly ncst match's --solver choices, auto first (the bridge
+    runs on Resolve's Python and keeps its own copy)."""
+    from ncst_bridge.match.pipeline import SOLVERS
+    from ncst_bridge.resolve import dialog
+
+    assert dialog.SOLVERS == SOLVERS and dialog.SOLVERS[0] == "auto"
+    items = {"Reference": type("W", (), {"Text": ""})(), "Scope": type("W", (), {"CurrentIndex": 0})(),
+             "Track": type("W", (), {"Value": 1})(), "Keyframes": type("W", (), {"Value": 5})(),
+             "Solver": type("W", (), {"CurrentText": "auto"})(), "Iterations": type("W", (), {"Value": 0})(),
+             "Strength": type("W", (), {"Text": ""})(), "Device": type("W", (), {"CurrentText": "auto"})()}
+    assert dialog.settings_from_items(items, {})["solver"] is None  # auto: ncst match's own default
+    items["Solver"].CurrentText = "neural"
+    assert dialog.settings_from_items(items, {})["solver"] == "neural"

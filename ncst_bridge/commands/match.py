@@ -40,10 +40,11 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--solver",
         choices=SOLVER_CHOICES,
         default="auto",
-        help="auto (default): direct on same-scene pixel pairs, else look; direct (fit the parameters "
-        "to the reference's colour distribution, or to registered pixel pairs), look (MAP fit of the "
-        "look from statistics scenes move little, for a reference of other content), prior (the "
-        "learned look prior, kept for comparison), neural (fine-tune the NCST network)",
+        help="auto (default): direct on same-scene pixel pairs, else neural; neural (the NCST network, "
+        "pretrained on photos across content: it reads the look from a reference of another scene; "
+        "fine-tuned on pixel pairs where the reference shows this scene), direct (fit the parameters "
+        "to registered pixel pairs, or to the reference's colour distribution), look (MAP fit of the "
+        "look from statistics scenes move little), prior (the learned look prior, kept for comparison)",
     )
     p.add_argument(
         "--device",
@@ -55,7 +56,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--iterations",
         type=int,
         default=None,
-        help="solver iterations (default: direct 200, neural 500, look 90; prior has none)",
+        help="solver iterations (default: direct 200, neural 500 fine-tuning on pixel pairs and, on a "
+        "reference of another scene, 90 of the look fit where it runs; look 90; prior has none)",
     )
     p.add_argument("--keyframes", "-k", type=int, default=8, help="keyframes per video (default 8)")
     p.add_argument(
@@ -90,9 +92,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     )
     p.add_argument(
         "--encoder",
-        choices=("colour-stats", "vgg19"),
+        choices=("colour-stats", "efficientnet-lite0", "vgg19"),
         default=None,
-        help="neural: the encoder the checkpoint must use (vgg19 needs ImageNet weights)",
+        help="neural: the encoder the checkpoint must use (the embedded model's is efficientnet-lite0; "
+        "vgg19 needs ImageNet weights)",
     )
     p.add_argument(
         "--vgg-weights",
@@ -261,10 +264,22 @@ def _small(img: np.ndarray) -> np.ndarray:
     return fit_size(img, 384).astype(np.float64)
 
 
+def _import_torch() -> None:
+    """Import torch ahead of need (about 1 s of start-up); a failure here is reported where it is used."""
+    try:
+        import torch  # noqa: F401
+    except Exception:  # noqa: BLE001 - the solver's own import raises it again, with its message
+        pass
+
+
 def cmd_match(args: argparse.Namespace) -> int:
     from ncst_bridge.grade.strength import apply_strength, check_strength, strength_record
 
     check_strength(args.strength)  # before the heavy imports: a bad value costs nothing
+    if args.solver != "look":  # the network (and registration's pixel pairs) need torch: import it
+        import threading  # beside the input decoding, which spends most of its time outside the GIL
+
+        threading.Thread(target=_import_torch, daemon=True).start()
     from ncst_bridge.io import fidelity
     from ncst_bridge.colour.options import colour_settings
     from ncst_bridge.grade.numpy_grade import colour_grade_numpy
@@ -375,11 +390,7 @@ def cmd_match(args: argparse.Namespace) -> int:
     print("params: " + ", ".join(f"{k}={v:.4g}" for k, v in params.as_dict().items()))
     ev = info.get("evidence", {})
     if ev.get("weak"):
-        print(
-            f"warning: weak evidence: the reference shows other content (not registered; content difference "
-            f"{ev['content_difference']:.2f}), so the look is inferred, not measured: check preview.png, "
-            f"dial it back with --strength"
-        )
+        print(f"note: {ev['summary']}; check preview.png, dial it back with --strength")
     if info["interrupted"]:
         print("note: stopped early by Ctrl-C; these are the best parameters found so far")
     if args.render:

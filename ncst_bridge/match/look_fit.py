@@ -55,17 +55,21 @@ class LookModel:
     whiten: np.ndarray
     card: dict
 
+    prior_mean: np.ndarray | None = None  # u of the prior's centre (None: neutral)
+    prior_scale: float = 1.0  # multiplies the card's prior sigma
+
     def _terms(self, pc: np.ndarray, fr: np.ndarray, u: np.ndarray):
-        sigma = np.asarray(self.card["prior_sigma"], dtype=np.float64)
+        sigma = np.asarray(self.card["prior_sigma"], dtype=np.float64) * self.prior_scale
+        mu = np.zeros(6) if self.prior_mean is None else self.prior_mean
         c = float(self.card["robust"])
         graded, grade_back = grade_and_backward(pc, u)
         stats, stats_back = statistics_and_backward(graded)
         r = (stats - fr) @ self.whiten.T
         lik = 0.5 * c * c * np.log1p((r / c) ** 2).sum(-1)
-        loss = lik + 0.5 * ((u / sigma) ** 2).sum(-1)
+        loss = lik + 0.5 * (((u - mu) / sigma) ** 2).sum(-1)
 
         def gradient() -> np.ndarray:
-            return grade_back(stats_back((r / (1.0 + (r / c) ** 2)) @ self.whiten)) + u / sigma**2
+            return grade_back(stats_back((r / (1.0 + (r / c) ** 2)) @ self.whiten)) + (u - mu) / sigma**2
 
         return loss, lik, gradient
 
@@ -109,7 +113,9 @@ class LookModel:
         pc = points(stacked, n, seed)
         fr = features(points(reference, n, seed + 1))
         starts = np.zeros((len(cfg["hue_starts"]), 6))
-        starts[:, 3] = np.asarray(cfg["hue_starts"], dtype=np.float64) / 90.0
+        if self.prior_mean is not None:
+            starts[:] = self.prior_mean
+        starts[:, 3] += np.asarray(cfg["hue_starts"], dtype=np.float64) / 90.0
         if len(starts) > 1:
             probe_loss, probe_u, _ = self._adam(pc, fr, starts, int(cfg["probe"]))
             starts = probe_u[[int(np.argmin(probe_loss))]]
@@ -117,6 +123,27 @@ class LookModel:
         vals = {k: float(v) for k, v in u_values(u).items()}
         params = GradeParams({k: min(max(v, PARAMS[k].lo), PARAMS[k].hi) for k, v in vals.items()})
         return params, {"loss": round(float(loss), 4), "likelihood": round(float(lik), 4), "statistics": int(fr.size)}
+
+
+def params_to_u(params: GradeParams) -> np.ndarray:
+    """The fit's units of a grade (the inverse of look_stats.u_values), inside the fit's bounds."""
+    v = params.as_dict()
+    u = np.array(
+        [
+            np.log2(v["brightness"]),
+            np.log2(v["contrast"]),
+            np.log2(v["gamma"]),
+            v["hue"] / 90.0,
+            np.log2(max(v["saturation"], 2.0 ** U_LO[4])),
+            v["temperature"],
+        ]
+    )
+    return np.clip(u, U_LO, U_HI)
+
+
+def with_prior(model: LookModel, centre: GradeParams, scale: float) -> LookModel:
+    """The same look model with its prior centred on ``centre`` and its widths scaled by ``scale``."""
+    return LookModel(model.whiten, model.card, params_to_u(centre), float(scale))
 
 
 def save(whiten: np.ndarray, path: Path, card: dict) -> None:

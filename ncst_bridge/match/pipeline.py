@@ -47,6 +47,9 @@ class MatchConfig:
     vgg_weights: str | None = None  # neural with vgg19: ImageNet VGG-19 weights file
     prior_path: str | None = None  # the look prior (default: the embedded one)
     look_path: str | None = None  # the look fit's noise model (default: the embedded one)
+    test_time: str = "auto"  # neural, other content: auto | look | none | match-loss (match/neural.py)
+    prior_scale: float | None = None  # neural + look fit: prior widths around the network (default: tuned)
+    views: int | None = None  # neural: views of the reference the prediction averages over (default: tuned)
 
 
 @dataclass
@@ -57,12 +60,12 @@ class MatchResult:
 
 def resolve_solver(solver: str, registered: bool = True) -> str:
     """``auto`` -> what the benchmarks support: the direct solver on registered (same-scene) pixel pairs
-    (bench/quality_bench.py), the look fit when the reference shows other content
-    (bench/cross_content_bench.py, docs/matching-across-content.md)."""
+    (bench/quality_bench.py), the NCST network with its test-time look fit when the reference shows
+    other content (bench/cross_content_bench.py, docs/matching-across-content.md)."""
     if solver not in SOLVERS:
         raise NcstError(f"--solver must be one of {', '.join(SOLVERS)}, got '{solver}'")
     if solver == "auto":
-        return "direct" if registered else "look"
+        return "direct" if registered else "neural"
     return solver
 
 
@@ -171,7 +174,6 @@ def match_frames(
         )
     t_reg = time.perf_counter() - t0
     solver = resolve_solver(cfg.solver, registered=corr is not None)
-    iterations = cfg.iterations if cfg.iterations is not None else DEFAULT_ITERATIONS[solver]
     pairs = 0 if corr is None else int(len(corr.content))
     evidence = {
         "registered": corr is not None,
@@ -179,6 +181,14 @@ def match_frames(
         "inliers": sum(r["inliers"] for r in reg_report if r is not None),
         "content_difference": round(content_difference(small, ref), 3),
     }
+    step = solver
+    if solver == "neural" and corr is None:
+        from ncst_bridge.match.neural import test_time_step
+
+        step = {"look": "look", "none": "prior"}.get(
+            test_time_step(cfg.test_time, evidence["content_difference"]), step
+        )
+    iterations = cfg.iterations if cfg.iterations is not None else DEFAULT_ITERATIONS[step]  # prior: none run
     evidence["weak"] = pairs < STRONG_PAIRS
     info: dict[str, Any] = {
         "solver": solver,
@@ -232,7 +242,28 @@ def match_frames(
     else:
         from ncst_bridge.match.neural import solve_neural
 
-        params, ninfo = solve_neural(small, ref, cfg, iterations, corr, should_stop, progress)
+        params, ninfo = solve_neural(
+            small, ref, cfg, iterations, corr, should_stop, progress, evidence["content_difference"]
+        )
         info.update(ninfo)
     info["timings"]["solve_s"] = round(time.perf_counter() - t1, 3)
+    evidence["summary"] = evidence_summary(info)
     return MatchResult(params, info)
+
+
+def evidence_summary(info: dict[str, Any]) -> str:
+    """One plain sentence: what the look was read from, for report.json and the console."""
+    ev, solver = info["evidence"], info["solver"]
+    if ev["registered"]:
+        return (
+            f"the reference shows this scene: the look is measured on {ev['registered_pairs']} matched pixel pairs"
+            + (" (few: check preview.png)" if ev["weak"] else "")
+        )
+    read = {
+        "neural": "estimated by the NCST network, which learned from photos what scenes look like before "
+        "a grade" + (", then refined on this clip's colour statistics" if "look_fit" in info else ""),
+        "look": "inferred from colour statistics alone (a mild-grade prior)",
+        "prior": "predicted by the learned look prior",
+        "direct": "the reference's colour distribution copied (this also copies its scene's colours)",
+    }[solver]
+    return f"the reference shows another scene (content difference {ev['content_difference']:.2f}): the look is {read}"

@@ -11,7 +11,7 @@ A training checkpoint is a folder written atomically as one unit:
   count, iterations, loss curve, seed, command line, versions, the model file's SHA-256.
 
 The embedded default model is the same ``model.safetensors`` shipped as
-``ncst_bridge/data/ncst_colourstats.safetensors`` with its card beside it (``.json``).
+``ncst_bridge/data/ncst_lite0.safetensors`` with its card beside it (``.json``).
 """
 
 from __future__ import annotations
@@ -35,8 +35,8 @@ CARD_FILE = "model_card.json"
 CARD_FORMAT = "ncst-model-card/1"
 _META_KEY = "ncst_model"
 DATA_DIR = Path(__file__).resolve().parents[1] / "data"
-DEFAULT_MODEL = DATA_DIR / "ncst_colourstats.safetensors"
-DEFAULT_CARD = DATA_DIR / "ncst_colourstats.json"
+DEFAULT_MODEL = DATA_DIR / "ncst_lite0.safetensors"
+DEFAULT_CARD = DATA_DIR / "ncst_lite0.json"
 
 
 def sha256_file(path: str | Path) -> str:
@@ -150,7 +150,7 @@ def load_model(
 def load_default_model(
     device: str | torch.device = "cpu", *, encoder: str | None = None, names: Sequence[str] | None = None
 ) -> NCSTNet:
-    """The embedded colour-statistics model shipped in the package (no download).
+    """The embedded model shipped in the package (EfficientNet-Lite0 encoder, pretrained across content).
 
     ``encoder``/``names`` as in load_model: asking the embedded model for another encoder or other
     parameters is a one-line NcstError (pretrain one with ``ncst pretrain`` instead).

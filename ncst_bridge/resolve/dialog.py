@@ -12,6 +12,9 @@ from .errors import BridgeError
 WINDOW_ID = "NCSTMatch"
 SCOPES = (("Current clip", "clip"), ("Whole timeline", "timeline"), ("One video track", "track"))
 DEVICES = ("auto", "cpu", "cuda", "mps")
+# ncst match's --solver choices, auto first (ncst_bridge.match.pipeline.SOLVERS; a test ties them:
+# this bridge runs on Resolve's own Python and imports nothing of the package)
+SOLVERS = ("auto", "direct", "neural", "look", "prior")
 
 
 def _layout(ui, config):
@@ -32,7 +35,7 @@ def _layout(ui, config):
         ]),
         ui.HGroup({"Weight": 0}, [
             ui.Label({"Text": "Solver", "Weight": 0}),
-            ui.LineEdit({"ID": "Solver", "Text": config.get("solver") or "", "PlaceholderText": "default"}),
+            ui.ComboBox({"ID": "Solver"}),
             ui.Label({"Text": "Iterations", "Weight": 0}),
             ui.SpinBox({"ID": "Iterations", "Minimum": 0, "Maximum": 100000,
                         "Value": int(config.get("iterations") or 0)}),
@@ -56,7 +59,8 @@ def settings_from_items(items, config):
     scope = SCOPES[max(0, min(len(SCOPES) - 1, int(items["Scope"].CurrentIndex or 0)))][1]
     out["scope"] = "track:%d" % int(items["Track"].Value) if scope == "track" else scope
     out["keyframes"] = int(items["Keyframes"].Value)
-    out["solver"] = (items["Solver"].Text or "").strip() or None
+    solver = items["Solver"].CurrentText or "auto"
+    out["solver"] = None if solver == "auto" else solver  # None: ncst match's default, auto
     out["iterations"] = int(items["Iterations"].Value) or None
     out["strength"] = (items["Strength"].Text or "").strip() or None  # checked by settings.validate
     out["device"] = items["Device"].CurrentText or "auto"
@@ -76,6 +80,10 @@ def show(fusion, ui, disp, resolve, config, python, project_root, echo=print):
         items["Track"].Value = int(scope.split(":", 1)[1])
     for d in DEVICES:
         items["Device"].AddItem(d)
+    for s in SOLVERS:
+        items["Solver"].AddItem(s)
+    solver = config.get("solver") or "auto"
+    items["Solver"].CurrentIndex = SOLVERS.index(solver) if solver in SOLVERS else 0
     items["Device"].CurrentIndex = DEVICES.index(config.get("device") or "auto")
     lines = []
     state = {"results": []}
