@@ -60,13 +60,14 @@ def test_gradient_is_the_objectives(model):
     np.testing.assert_allclose(grad, fd, rtol=1e-5, atol=1e-5 * np.abs(fd).max())
 
 
-def test_other_content_match_never_imports_torch(tmp_path):
-    """torch's import is seconds of start-up: a reference of other content must not pay it."""
+def test_the_look_fit_never_imports_torch(tmp_path):
+    """torch's import is a second or more of start-up: ``--solver look`` on a reference of other content
+    does not pay it (auto runs the NCST network there, which needs it)."""
     code = (
         "import sys\n"
         "from ncst_bridge.cli import main\n"
         f"rc = main(['match', {str(REPO / 'samples' / 'clip.mp4')!r}, '--reference', "
-        f"{str(REPO / 'samples' / 'reference.jpg')!r}, '-o', {str(tmp_path / 'look')!r}, '--keyframes', '2'])\n"
+        f"{str(REPO / 'samples' / 'reference.jpg')!r}, '-o', {str(tmp_path / 'look')!r}, '--keyframes', '2', '--solver', 'look'])\n"
         "assert rc == 0, rc\n"
         "loaded = [m for m in ('torch', 'colour', 'torchvision') if m in sys.modules]\n"
         "assert not loaded, loaded\n"
