@@ -24,6 +24,18 @@ from bench.quality.pairs import SHARED  # noqa: E402
 from ncst_bridge.io.images import write_image  # noqa: E402
 
 
+def link_tuning(paths, folder: Path, counts: dict, kind: str) -> None:
+    """Symlink the tuning-split files of ``paths`` into ``folder``; count both splits."""
+    for path in paths:
+        if split_of(path.stem) != "tuning":
+            counts[f"held_out_{kind}"] += 1
+            continue
+        link = folder / path.name
+        if not link.exists():
+            link.symlink_to(path.resolve())
+        counts[kind] += 1
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("out")
@@ -33,14 +45,7 @@ def main() -> None:
     (out / "luts").mkdir(parents=True, exist_ok=True)
     counts = {"photos": 0, "held_out_photos": 0, "clip_frames": 0, "luts": 0, "held_out_luts": 0}
     for folder in (SHARED / "images", SHARED / "corpus"):
-        for path in sorted(folder.glob("*.jpg")) + sorted(folder.glob("*.png")):
-            if split_of(path.stem) != "tuning":
-                counts["held_out_photos"] += 1
-                continue
-            link = out / "images" / path.name
-            if not link.exists():
-                link.symlink_to(path.resolve())
-            counts["photos"] += 1
+        link_tuning(sorted(folder.glob("*.jpg")) + sorted(folder.glob("*.png")), out / "images", counts, "photos")
     for clip in sorted((SHARED / "videos").iterdir()):
         if split_of(clip.stem) != "tuning":
             continue
@@ -50,14 +55,7 @@ def main() -> None:
             i = int(k * (len(frames) - 1))
             write_image(out / "images" / f"clip_{clip.stem}_{i}.png", frames[i].astype(np.float32) / 255.0, force=True)
             counts["clip_frames"] += 1
-    for path in sorted((SHARED / "luts").glob("*.cube")):
-        if split_of(path.stem) != "tuning":
-            counts["held_out_luts"] += 1
-            continue
-        link = out / "luts" / path.name
-        if not link.exists():
-            link.symlink_to(path.resolve())
-        counts["luts"] += 1
+    link_tuning(sorted((SHARED / "luts").glob("*.cube")), out / "luts", counts, "luts")
     print(counts)
 
 

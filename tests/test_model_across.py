@@ -99,6 +99,10 @@ def test_across_content_pretraining_runs_with_luts(tmp_path):
                                    log_every=1, save_every=2, progress=False, device="cpu"))
     assert card["objective"] == "across-content" and card["luts"]["count"] == 1
     assert set(card["loss_curve"][0]) == {"iteration", "loss", "supervised"}
+    with pytest.raises(NcstError, match="no such folder"):
+        pretrain(PretrainConfig(images=str(images), out=str(tmp_path / "ck3"), objective="across-content",
+                                luts=str(tmp_path / "none"), iterations=1, progress=False, device="cpu"))
+    assert not (tmp_path / "ck3").exists()
     with pytest.raises(NcstError, match="no readable .cube"):
         pretrain(PretrainConfig(images=str(images), out=str(tmp_path / "ck2"), objective="across-content",
                                 luts=str(images), iterations=1, size=64, batch=1, progress=False, device="cpu"))

@@ -24,6 +24,7 @@ import torch
 import torch.nn.functional as F
 
 from ncst_bridge.grade.grade import colour_grade
+from ncst_bridge.grade.lut import lattice
 from ncst_bridge.grade.sampling import random_params
 
 SIDE = 17
@@ -32,10 +33,8 @@ _LUMA = (0.2126, 0.7152, 0.0722)
 
 
 def identity_table(side: int = SIDE) -> torch.Tensor:
-    """(side^3, 3) lattice points in .cube order (red fastest)."""
-    g = torch.linspace(0.0, 1.0, side, dtype=torch.float64)
-    b, gg, r = torch.meshgrid(g, g, g, indexing="ij")
-    return torch.stack([r, gg, b], dim=-1).reshape(-1, 3)
+    """(side^3, 3) lattice points in .cube order (red fastest): grade/lut.py's lattice, flattened."""
+    return torch.from_numpy(np.ascontiguousarray(lattice(side).transpose(2, 1, 0, 3).reshape(-1, 3)))
 
 
 def apply_table(table: torch.Tensor, rgb: torch.Tensor) -> torch.Tensor:
@@ -119,7 +118,7 @@ def load_luts(folder: str | Path) -> list[torch.Tensor]:
     tables = []
     for path in sorted(Path(folder).rglob("*.cube")):
         try:
-            rgb_indexed = np.asarray(read_cube_table(path), dtype=np.float64)  # [r, g, b]
+            rgb_indexed = np.asarray(read_cube_table(path), dtype=np.float64)  # [r, g, b], as lattice()
             t = torch.from_numpy(np.ascontiguousarray(rgb_indexed.transpose(2, 1, 0, 3).reshape(-1, 3)))
         except (NcstError, ValueError):
             continue

@@ -126,6 +126,10 @@ def _check(cfg: PretrainConfig) -> None:
         raise NcstError(f"--lr must be a positive number (got {cfg.lr})")
     if not (0.0 <= cfg.look_strength <= 1.0):
         raise NcstError(f"--look-strength must lie in 0..1 (got {cfg.look_strength})")
+    if cfg.luts is not None and not Path(cfg.luts).is_dir():
+        raise NcstError(f"--luts {cfg.luts}: no such folder (a folder of .cube LUTs)")
+    if cfg.luts is not None and cfg.objective != "across-content":
+        raise NcstError("--luts is for --objective across-content (its looks); the other objectives use parameters")
     if cfg.out is None and cfg.resume is None:
         raise NcstError("--out DIR is required (or --resume DIR to continue a checkpoint in place)")
 
